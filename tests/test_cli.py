@@ -1,0 +1,71 @@
+"End-to-end CLI runs on real data at tiny sizes, and bad input: clear message, exit 2, no traceback."
+import json
+from pathlib import Path
+import pytest
+from conftest import sharpnb, needs_fmnist
+
+TINY = ['--net', 'F1', '--data', 'fashion-mnist', '--subset', '600', '--test-subset', '300', '--epochs', '2', '--device', 'cpu', '--quiet']
+
+def clean_error(r, *needles):
+    assert r.returncode == 2, (r.returncode, r.stdout, r.stderr)
+    assert 'Traceback' not in r.stderr and 'Traceback' not in r.stdout
+    for n in needles: assert n in r.stderr, (n, r.stderr)
+
+def test_nets_and_data():
+    r = sharpnb('nets', '--json', check=0)
+    assert [x['params'] for x in json.loads(r.stdout)] == [1462794, 2780085, 1757834, 14991946, 1775204, 15038116]
+    r = sharpnb('data', '--json', check=0)
+    assert {x['name'] for x in json.loads(r.stdout)} == {'mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'timit'}
+
+@needs_fmnist
+def test_train_real_data_and_refuse_clobber(tmp_path):
+    out = tmp_path/'run'
+    r = sharpnb('train', *TINY, '--regime', 'LB', '--out', out, '--json', check=0)
+    res = json.loads(r.stdout)
+    assert res['bs'] == 60 and res['data']['n_train'] == 600 and res['data']['name'] == 'fashion-mnist'
+    assert 0.1 < res['test_acc'] <= 1 and res['provenance']['torch']
+    assert json.loads((out/'result.json').read_text())['test_acc'] == res['test_acc']
+    before = (out/'model.pt').read_bytes()
+    clean_error(sharpnb('train', *TINY, '--regime', 'LB', '--out', out), 'already holds a run', '--force')
+    assert (out/'model.pt').read_bytes() == before
+    r = sharpnb('train', *TINY, '--regime', 'LB', '--out', out, '--resume', check=0)
+    assert 'already complete' in r.stdout
+    clean_error(sharpnb('train', *TINY, '--regime', 'SB', '--out', out, '--resume'), 'different configuration')
+    sharpnb('train', *TINY, '--regime', 'SB', '--out', out, '--force', check=0)
+    assert json.loads((out/'result.json').read_text())['bs'] == 256
+
+def test_bad_inputs(tmp_path):
+    clean_error(sharpnb('train', '--net', 'F7', '--out', tmp_path/'a'), 'Unknown network', 'F1, F2, C1')
+    clean_error(sharpnb('train', '--net', 'F1', '--data', 'imagenet', '--out', tmp_path/'a'), 'Unknown data set')
+    clean_error(sharpnb('train', '--net', 'F2', '--data', 'timit', '--data-root', tmp_path, '--out', tmp_path/'a'),
+                'TIMIT data set was not found', str(tmp_path), 'LDC')
+    clean_error(sharpnb('train', '--net', 'C1', '--data', 'synthetic', '--out', tmp_path/'a'), 'needs image inputs')
+    clean_error(sharpnb('train', '--net', 'F1', '--epochs', '0', '--out', tmp_path/'a'), 'positive integer')
+    clean_error(sharpnb('train', '--net', 'F1', '--device', 'cuda:0', '--out', tmp_path/'a') if not _cuda() else _skip(),
+                'no usable CUDA')
+    (tmp_path/'mine').mkdir(); (tmp_path/'mine'/'thesis.tex').write_text('precious')
+    clean_error(sharpnb('train', '--net', 'F1', '--data', 'synthetic', '--out', tmp_path/'mine', '--force'), 'not a sharpnb run')
+    assert (tmp_path/'mine'/'thesis.tex').read_text() == 'precious'
+    r = sharpnb('bogus'); assert r.returncode == 2 and 'invalid choice' in r.stderr
+
+def _cuda():
+    import torch; return torch.cuda.is_available()
+def _skip(): pytest.skip('a GPU is present')
+
+def test_corrupt_checkpoint(tmp_path):
+    out = tmp_path/'run'
+    args = ['train', '--net', 'F1', '--data', 'synthetic', '--epochs', '3', '--device', 'cpu', '--quiet', '--out', out]
+    sharpnb(*args, check=0)
+    (out/'result.json').unlink(); (out/'model.pt').unlink()          # pretend it was interrupted...
+    (out/'last.pt').write_bytes(b'\x80\x04garbage')                     # ...while a disk went bad
+    clean_error(sharpnb(*args, '--resume'), 'could not be loaded safely')
+    (out/'config.json').write_text('{"sharpnb_run": 1, "cfg": {"net": "F1", "evil": 1}}')
+    clean_error(sharpnb(*args, '--resume'), 'unknown keys')
+
+@needs_fmnist
+def test_study_tiny(tmp_path):
+    r = sharpnb('study', '--profile', 'tiny', '--device', 'cpu', '--out', tmp_path/'s', '--quiet', check=0)
+    assert 'Train SB' in r.stdout and 'stand-in' in r.stdout and '98.03' in r.stdout
+    assert (tmp_path/'s'/'study.png').stat().st_size > 1000
+    res = json.loads((tmp_path/'s'/'study.json').read_text())
+    assert set(res['runs']) == {'SB', 'LB'} and res['provenance']['git_sha'] is not None
