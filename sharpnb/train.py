@@ -79,7 +79,7 @@ def make_opt(model:nn.Module, cfg:TrainCfg)->torch.optim.Optimizer:
     if cfg.opt == 'sgd': return torch.optim.SGD(trainable(model), lr=cfg.lr, momentum=cfg.momentum, **fused)
     raise SharpnbError(f"Unknown optimizer {cfg.opt!r}: use adam or sgd.")
 
-# %% ../nbs/04_train.ipynb #1908f5e3
+# %% ../nbs/04_train.ipynb #bdb0d7d7
 class TrainingDiverged(SharpnbError):
     "The training loss became NaN or infinite"
 
@@ -92,7 +92,10 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         state:dict|None=None,  # checkpoint to resume from (see `checkpoint`)
         on_epoch=None,         # called as on_epoch(model, opt, history) after each epoch (checkpointing)
         log=None,              # called with one line of text per epoch
-        progress:bool|None=None)->list:
+        progress:bool|None=None,
+        bs_at=None,            # schedule: epoch -> batch size (dynamic sampling); default: the fixed batch size of cfg
+        lr_at=None,            # schedule: (epoch, i, n_batches) -> learning rate (warm-up, scaling); default: constant
+        )->list:
     "Train `model` on `data` with `cfg`; returns the per-epoch history"
     from tqdm.auto import tqdm
     opt = opt or make_opt(model, cfg)
@@ -111,7 +114,11 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         torch.manual_seed(_epoch_seed(cfg.seed, epoch, 2))
         model.train()
         tot = torch.zeros((), device=data.device)
-        for xb, yb in data.batches(bs, g):
+        ebs = bs if bs_at is None else int(bs_at(epoch))
+        n_b = -(-data.n_train // ebs)
+        for i, (xb, yb) in enumerate(data.batches(ebs, g)):
+            if lr_at is not None:
+                for grp in opt.param_groups: grp['lr'] = lr_at(epoch, i, n_b)
             xb = prep(xb)
             if tfm is not None: xb, yb = tfm(xb, yb)
             tot += step(model, opt, xb, yb) * len(yb)
@@ -121,10 +128,10 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
                                    f"training stopped. The last good state is the checkpoint of epoch {epoch}.")
         tr = evaluate(model, data.x_train, data.y_train, prep, cfg.eval_chunk, cfg.eval_bn)
         te = evaluate(model, data.x_test, data.y_test, prep, cfg.eval_chunk, cfg.eval_bn)
-        history.append(dict(epoch=epoch + 1, run_loss=run_loss, train_loss=tr['loss'], train_acc=tr['acc'],
+        history.append(dict(epoch=epoch + 1, bs=ebs, run_loss=run_loss, train_loss=tr['loss'], train_acc=tr['acc'],
                             test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
         bar.set_postfix(loss=f"{tr['loss']:.4f}", test_acc=f"{te['acc']:.4f}")
-        if log: log(f"{cfg.net} {cfg.regime if cfg.bs is None else ''} bs={bs} epoch {epoch+1:3d}/{cfg.n_epochs}: "
+        if log: log(f"{cfg.net} {cfg.regime if cfg.bs is None else ''} bs={ebs} epoch {epoch+1:3d}/{cfg.n_epochs}: "
                     f"train loss {tr['loss']:.4f} acc {tr['acc']:.4f} | test loss {te['loss']:.4f} acc {te['acc']:.4f} "
                     f"| {history[-1]['seconds']:.1f}s")
         if on_epoch: on_epoch(model, opt, history)
