@@ -13,5 +13,11 @@ nbdev-export
 [ "$(state | sha1sum)" = "$before" ] || { echo "FAIL: nbdev-export changed sharpnb/; run nbdev-export and commit" >&2; git status --short >&2; exit 1; }
 echo "== nbdev-test"
 nbdev-test --n-workers 1 --timing
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "== installing Debian's chromium for the docs browser test"
+  (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null) || echo "could not install chromium" >&2
+fi
+echo "== docs (offline build: nbdev-proc-nbs, execute, nbconvert HTML into _docs/)"
+python tools/docs.py
 echo "== pytest"
 exec python -m pytest -q "$@"
