@@ -13,7 +13,7 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'parser', 'main']
+__all__ = ['cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #a9615dec
 def _print_json(obj): print(json.dumps(obj, indent=1, default=str))
@@ -55,7 +55,50 @@ def cmd_study(a):
     print('\n' + table2(res))
     print(f"\nresults: {Path(a.out)/'study.json'}\nfigure:  {Path(a.out)/'study.png'}")
 
-# %% ../nbs/09_cli.ipynb #c3ffc9c7
+# %% ../nbs/09_cli.ipynb #ee629a35
+def _merge_result(path:Path, key:str, res:dict):
+    "Add `res` under `key` to the JSON dict at `path` (atomic rewrite)"
+    d = load_json(path) if path.exists() else {}
+    if not isinstance(d, dict): raise SharpnbError(f"{path} is not a sharpnb results file; move it away first.")
+    d[key] = res; save_json(d, path)
+
+def cmd_sharpness(a):
+    from sharpnb.train import load_run
+    from sharpnb.sharpness import model_sharpness
+    model, data, cfg = load_run(a.run_dir, device=a.device, data_root=a.data_root)
+    res = model_sharpness(model, data.x_train, data.y_train, eps=a.eps, p=a.subspace, seed=a.seed, bn=a.bn, chunk=a.chunk,
+                          subset=a.subset, maxiter=a.maxiter, prep=data.prep, method=a.method)
+    key = f"{'full' if a.subspace is None else f'p{a.subspace}'}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}-it{a.maxiter}"
+    res['run'] = dict(net=cfg.net, regime=cfg.regime, bs=cfg.bs, seed=cfg.seed, data=data.summary())
+    _merge_result(Path(a.run_dir)/'sharpness.json', key, res)
+    if a.json: return _print_json(res)
+    space = 'full space (A = I)' if a.subspace is None else f'random subspace, p = {a.subspace}'
+    print(f"ε-sharpness (Metric 2.1) of {a.run_dir}: {space}, BN {a.bn} (chunk {a.chunk}), f on {res['rows']} training rows, "
+          f"n = {res['n']:,}, f(x) = {res['f0']:.5f}")
+    print(f"{'eps':>8s} {'phi':>10s} {'max f':>10s} {'iters':>6s} {'evals':>6s} {'seconds':>8s}  solver")
+    for r in res['results']:
+        print(f"{r['eps']:8.1e} {r['phi']:10.4f} {r['fmax']:10.5f} {r['nit']:6d} {r['nfev']:6d} {r['seconds']:8.1f}  {r['message']}")
+        if r.get('note'): print(f"{'':9s}note: {r['note']}")
+    print(f"-> {Path(a.run_dir)/'sharpness.json'} [{key}]")
+
+def cmd_hessian(a):
+    from sharpnb.train import load_run
+    from sharpnb.curvature import hessian_report
+    from sharpnb.data import stratified_subset
+    model, data, cfg = load_run(a.run_dir, device=a.device, data_root=a.data_root)
+    x, y = data.x_train, data.y_train
+    if a.subset: i = stratified_subset(y, a.subset, a.seed); x, y = x[i], y[i]
+    res = hessian_report(model, x, y, k=a.k, trace_samples=a.trace_samples, bn=a.bn, chunk=a.chunk, prep=data.prep, seed=a.seed)
+    key = f"k{a.k}-t{a.trace_samples}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}"
+    _merge_result(Path(a.run_dir)/'hessian.json', key, res)
+    if a.json: return _print_json(res)
+    print(f"Hessian of the training loss of {a.run_dir} ({len(y)} rows, BN {a.bn}):")
+    print(f"  top-{a.k} eigenvalues: {', '.join(f'{v:.4g}' for v in res['top_eigs'])} (converged: {res['eig_converged']}, "
+          f"max residual {max(res['residuals']):.2e}, {res['eig_n_hvp']} HVPs, {res['eig_seconds']:.1f}s)")
+    print(f"  trace: {res['trace']:.4g} ± {res['trace_se']:.2g} ({res['trace_samples']} probes, {res['trace_seconds']:.1f}s)")
+    print(f"-> {Path(a.run_dir)/'hessian.json'} [{key}]")
+
+# %% ../nbs/09_cli.ipynb #e1c7d0c2
 def _positive(s):
     v = int(s)
     if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
@@ -94,6 +137,28 @@ def parser()->argparse.ArgumentParser:
     sp.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
     sp.add_argument('--force', action='store_true', help='replace the run in --out')
     sp.add_argument('--quiet', action='store_true', help='no per-epoch lines')
+
+    sp = add('sharpness', cmd_sharpness, 'ε-sharpness (Metric 2.1, Tables 3 and 4) of a finished run')
+    sp.add_argument('run_dir', help='run directory made by sharpnb train')
+    sp.add_argument('--eps', type=float, nargs='+', default=[1e-3, 5e-4], help='box sizes (paper: 1e-3 5e-4)')
+    sp.add_argument('--subspace', type=_positive, metavar='P', help='random subspace of dimension P (Table 4: 100); default the full space')
+    sp.add_argument('--seed', type=int, default=0, help='seed of the random subspace and of --subset')
+    sp.add_argument('--bn', default='running', choices=['running', 'batch'], help="BatchNorm policy ('batch' is the paper's Keras mode=2)")
+    sp.add_argument('--chunk', type=_positive, default=5000, help='rows per evaluation chunk (defines f when --bn batch)')
+    sp.add_argument('--subset', type=_positive, help='evaluate f on a seeded stratified subset of the training rows')
+    sp.add_argument('--maxiter', type=_positive, default=10, help='L-BFGS-B iterations (paper: 10)')
+    sp.add_argument('--method', default='fast', choices=['fast', 'scipy'], help='L-BFGS-B driver')
+    sp.add_argument('--device', default=None); sp.add_argument('--data-root')
+
+    sp = add('hessian', cmd_hessian, 'top Hessian eigenvalues (Lanczos) and trace (Hutchinson) of a finished run')
+    sp.add_argument('run_dir')
+    sp.add_argument('--k', type=_positive, default=5, help='number of top eigenvalues')
+    sp.add_argument('--trace-samples', type=_positive, default=20, help='Hutchinson probes (>= 2)')
+    sp.add_argument('--bn', default='running', choices=['running', 'batch'])
+    sp.add_argument('--chunk', type=_positive, default=5000)
+    sp.add_argument('--subset', type=_positive, help='seeded stratified subset of the training rows')
+    sp.add_argument('--seed', type=int, default=0)
+    sp.add_argument('--device', default=None); sp.add_argument('--data-root')
 
     sp = add('study', cmd_study, 'the main job: an SB-vs-LB study of F1 on Fashion-MNIST (Table 2, Figure 2)')
     sp.add_argument('--profile', default='quick', choices=['quick', 'tiny', 'full'])

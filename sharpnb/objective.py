@@ -64,7 +64,7 @@ def evaluate(model:nn.Module,
     res = torch.stack([tot_loss / len(y), correct.double() / len(y)]).tolist()   # the one sync
     return dict(loss=res[0], acc=res[1])
 
-# %% ../nbs/03_objective.ipynb #93ff0ba2
+# %% ../nbs/03_objective.ipynb #137b90d6
 class FullBatch:
     "Full-batch mean cross-entropy of `model` on (`x`, `y`) as a function of the flat trainable weights"
     def __init__(self, model:nn.Module, x:torch.Tensor, y:torch.Tensor,
@@ -101,7 +101,7 @@ class FullBatch:
         "(f(w), ∇f(w)) as a 0-d tensor and an (n,) tensor"
         w = (self.w0 if w is None else w).detach().requires_grad_(True)
         self.n_evals += 1
-        tot = torch.zeros((), device=w.device)
+        tot = torch.zeros((), device=w.device, dtype=w.dtype)
         with eval_mode(self.model, self.bn):
             for i, j in _chunks(len(self.y), self.chunk):
                 l = self._chunk_loss(w, i, j); l.backward(); tot += l.detach()
