@@ -15,7 +15,7 @@ from .core import *
 # %% auto #0
 __all__ = ['cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'parser', 'main']
 
-# %% ../nbs/09_cli.ipynb #a9615dec
+# %% ../nbs/09_cli.ipynb #2bbf44ac
 def _print_json(obj): print(json.dumps(obj, indent=1, default=str))
 
 def cmd_nets(a):
@@ -40,8 +40,10 @@ def _train_cfg(a):
 
 def cmd_train(a):
     from sharpnb.train import train_run
+    from sharpnb.remedies import remedy_spec
     cfg = _train_cfg(a)
-    res = train_run(cfg, a.out, resume=a.resume, force=a.force, data_root=a.data_root, log=None if a.json else print, quiet=a.quiet)
+    res = train_run(cfg, a.out, resume=a.resume, force=a.force, data_root=a.data_root, log=None if a.json else print, quiet=a.quiet,
+                    remedies=remedy_spec(a) or None)
     if a.json: return _print_json(res)
     print(f"{res['net']} on {res['data']['name']} bs={res['bs']} seed={res['seed']}: train acc {100*res['train_acc']:.2f}%, "
           f"test acc {100*res['test_acc']:.2f}%, train loss {res['train_loss']:.4f}  ->  {a.out}")
@@ -55,22 +57,13 @@ def cmd_study(a):
     print('\n' + table2(res))
     print(f"\nresults: {Path(a.out)/'study.json'}\nfigure:  {Path(a.out)/'study.png'}")
 
-# %% ../nbs/09_cli.ipynb #ee629a35
-def _merge_result(path:Path, key:str, res:dict):
-    "Add `res` under `key` to the JSON dict at `path` (atomic rewrite)"
-    d = load_json(path) if path.exists() else {}
-    if not isinstance(d, dict): raise SharpnbError(f"{path} is not a sharpnb results file; move it away first.")
-    d[key] = res; save_json(d, path)
-
+# %% ../nbs/09_cli.ipynb #08734200
 def cmd_sharpness(a):
     from sharpnb.train import load_run
-    from sharpnb.sharpness import model_sharpness
+    from sharpnb.study import measure_sharpness
     model, data, cfg = load_run(a.run_dir, device=a.device, data_root=a.data_root)
-    res = model_sharpness(model, data.x_train, data.y_train, eps=a.eps, p=a.subspace, seed=a.seed, bn=a.bn, chunk=a.chunk,
-                          subset=a.subset, maxiter=a.maxiter, prep=data.prep, method=a.method)
-    key = f"{'full' if a.subspace is None else f'p{a.subspace}'}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}-it{a.maxiter}"
-    res['run'] = dict(net=cfg.net, regime=cfg.regime, bs=cfg.bs, seed=cfg.seed, data=data.summary())
-    _merge_result(Path(a.run_dir)/'sharpness.json', key, res)
+    res = measure_sharpness(a.run_dir, model, data, eps=a.eps, p=a.subspace, bn=a.bn, chunk=a.chunk, seed=a.seed,
+                            subset=a.subset, maxiter=a.maxiter, method=a.method, force=True)
     if a.json: return _print_json(res)
     space = 'full space (A = I)' if a.subspace is None else f'random subspace, p = {a.subspace}'
     print(f"ε-sharpness (Metric 2.1) of {a.run_dir}: {space}, BN {a.bn} (chunk {a.chunk}), f on {res['rows']} training rows, "
@@ -79,7 +72,7 @@ def cmd_sharpness(a):
     for r in res['results']:
         print(f"{r['eps']:8.1e} {r['phi']:10.4f} {r['fmax']:10.5f} {r['nit']:6d} {r['nfev']:6d} {r['seconds']:8.1f}  {r['message']}")
         if r.get('note'): print(f"{'':9s}note: {r['note']}")
-    print(f"-> {Path(a.run_dir)/'sharpness.json'} [{key}]")
+    print(f"-> {Path(a.run_dir)/'sharpness.json'} [{res['key']}]")
 
 def cmd_hessian(a):
     from sharpnb.train import load_run
@@ -89,8 +82,9 @@ def cmd_hessian(a):
     x, y = data.x_train, data.y_train
     if a.subset: i = stratified_subset(y, a.subset, a.seed); x, y = x[i], y[i]
     res = hessian_report(model, x, y, k=a.k, trace_samples=a.trace_samples, bn=a.bn, chunk=a.chunk, prep=data.prep, seed=a.seed)
+    from sharpnb.study import merge_json
     key = f"k{a.k}-t{a.trace_samples}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}"
-    _merge_result(Path(a.run_dir)/'hessian.json', key, res)
+    merge_json(Path(a.run_dir)/'hessian.json', key, res)
     if a.json: return _print_json(res)
     print(f"Hessian of the training loss of {a.run_dir} ({len(y)} rows, BN {a.bn}):")
     print(f"  top-{a.k} eigenvalues: {', '.join(f'{v:.4g}' for v in res['top_eigs'])} (converged: {res['eig_converged']}, "
@@ -98,7 +92,7 @@ def cmd_hessian(a):
     print(f"  trace: {res['trace']:.4g} ± {res['trace_se']:.2g} ({res['trace_samples']} probes, {res['trace_seconds']:.1f}s)")
     print(f"-> {Path(a.run_dir)/'hessian.json'} [{key}]")
 
-# %% ../nbs/09_cli.ipynb #e1c7d0c2
+# %% ../nbs/09_cli.ipynb #6a639837
 def _positive(s):
     v = int(s)
     if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
@@ -137,6 +131,8 @@ def parser()->argparse.ArgumentParser:
     sp.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
     sp.add_argument('--force', action='store_true', help='replace the run in --out')
     sp.add_argument('--quiet', action='store_true', help='no per-epoch lines')
+    from sharpnb.remedies import remedy_args
+    remedy_args(sp)
 
     sp = add('sharpness', cmd_sharpness, 'ε-sharpness (Metric 2.1, Tables 3 and 4) of a finished run')
     sp.add_argument('run_dir', help='run directory made by sharpnb train')
