@@ -13,9 +13,10 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'parser', 'main']
+__all__ = ['cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'cmd_reproduce', 'cmd_sweep',
+           'cmd_parametric', 'parser', 'main']
 
-# %% ../nbs/09_cli.ipynb #2bbf44ac
+# %% ../nbs/09_cli.ipynb #f9a4f401
 def _print_json(obj): print(json.dumps(obj, indent=1, default=str))
 
 def cmd_nets(a):
@@ -41,9 +42,15 @@ def _train_cfg(a):
 def cmd_train(a):
     from sharpnb.train import train_run
     from sharpnb.remedies import remedy_spec
+    from sharpnb.dist import cli_dist, close_dist
     cfg = _train_cfg(a)
-    res = train_run(cfg, a.out, resume=a.resume, force=a.force, data_root=a.data_root, log=None if a.json else print, quiet=a.quiet,
-                    remedies=remedy_spec(a) or None)
+    d = cli_dist(a)                       # one process, or one rank of a torchrun job
+    try:
+        res = train_run(cfg, a.out, resume=a.resume, force=a.force, data_root=a.data_root,
+                        log=None if (a.json or not d.main) else print, quiet=a.quiet, remedies=remedy_spec(a) or None,
+                        dist=d if d.world > 1 else None)
+    finally: close_dist(d)
+    if not d.main: return
     if a.json: return _print_json(res)
     print(f"{res['net']} on {res['data']['name']} bs={res['bs']} seed={res['seed']}: train acc {100*res['train_acc']:.2f}%, "
           f"test acc {100*res['test_acc']:.2f}%, train loss {res['train_loss']:.4f}  ->  {a.out}")
@@ -57,13 +64,17 @@ def cmd_study(a):
     print('\n' + table2(res))
     print(f"\nresults: {Path(a.out)/'study.json'}\nfigure:  {Path(a.out)/'study.png'}")
 
-# %% ../nbs/09_cli.ipynb #08734200
+# %% ../nbs/09_cli.ipynb #47ae0783
 def cmd_sharpness(a):
     from sharpnb.train import load_run
-    from sharpnb.study import measure_sharpness
-    model, data, cfg = load_run(a.run_dir, device=a.device, data_root=a.data_root)
-    res = measure_sharpness(a.run_dir, model, data, eps=a.eps, p=a.subspace, bn=a.bn, chunk=a.chunk, seed=a.seed,
-                            subset=a.subset, maxiter=a.maxiter, method=a.method, force=True)
+    from sharpnb.dist import cli_dist, close_dist, dist_measure_sharpness
+    d = cli_dist(a)
+    try:
+        model, data, cfg = load_run(a.run_dir, device=str(d.device) if d.world > 1 else a.device, data_root=a.data_root)
+        res = dist_measure_sharpness(d, a.run_dir, model, data, eps=a.eps, p=a.subspace, bn=a.bn, chunk=a.chunk, seed=a.seed,
+                                     subset=a.subset, maxiter=a.maxiter, method=a.method)
+    finally: close_dist(d)
+    if not d.main: return
     if a.json: return _print_json(res)
     space = 'full space (A = I)' if a.subspace is None else f'random subspace, p = {a.subspace}'
     print(f"ε-sharpness (Metric 2.1) of {a.run_dir}: {space}, BN {a.bn} (chunk {a.chunk}), f on {res['rows']} training rows, "
@@ -78,13 +89,20 @@ def cmd_hessian(a):
     from sharpnb.train import load_run
     from sharpnb.curvature import hessian_report
     from sharpnb.data import stratified_subset
-    model, data, cfg = load_run(a.run_dir, device=a.device, data_root=a.data_root)
-    x, y = data.x_train, data.y_train
-    if a.subset: i = stratified_subset(y, a.subset, a.seed); x, y = x[i], y[i]
-    res = hessian_report(model, x, y, k=a.k, trace_samples=a.trace_samples, bn=a.bn, chunk=a.chunk, prep=data.prep, seed=a.seed)
+    from sharpnb.dist import cli_dist, close_dist
+    from sharpnb.objective import sharded
     from sharpnb.study import merge_json
-    key = f"k{a.k}-t{a.trace_samples}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}"
-    merge_json(Path(a.run_dir)/'hessian.json', key, res)
+    d = cli_dist(a)
+    try:
+        model, data, cfg = load_run(a.run_dir, device=str(d.device) if d.world > 1 else a.device, data_root=a.data_root)
+        x, y = data.x_train, data.y_train
+        if a.subset: i = stratified_subset(y, a.subset, a.seed); x, y = x[i], y[i]
+        with sharded(d.group):              # full-batch HVPs sharded over the ranks (a no-op for one process)
+            res = hessian_report(model, x, y, k=a.k, trace_samples=a.trace_samples, bn=a.bn, chunk=a.chunk, prep=data.prep, seed=a.seed)
+        key = f"k{a.k}-t{a.trace_samples}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}"
+        if d.main: merge_json(Path(a.run_dir)/'hessian.json', key, res)
+    finally: close_dist(d)
+    if not d.main: return
     if a.json: return _print_json(res)
     print(f"Hessian of the training loss of {a.run_dir} ({len(y)} rows, BN {a.bn}):")
     print(f"  top-{a.k} eigenvalues: {', '.join(f'{v:.4g}' for v in res['top_eigs'])} (converged: {res['eig_converged']}, "
@@ -92,7 +110,24 @@ def cmd_hessian(a):
     print(f"  trace: {res['trace']:.4g} ± {res['trace_se']:.2g} ({res['trace_samples']} probes, {res['trace_seconds']:.1f}s)")
     print(f"-> {Path(a.run_dir)/'hessian.json'} [{key}]")
 
-# %% ../nbs/09_cli.ipynb #6a639837
+# %% ../nbs/09_cli.ipynb #5374f2c5
+def cmd_reproduce(a):
+    from sharpnb.reproduce import reproduce, result_path
+    res = reproduce(a.artifact, a.profile, results_root=a.results, runs_root=a.runs, data_root=a.data_root, device=a.device,
+                    force=a.force, log=None if (a.json or a.quiet) else print)
+    if a.json: return _print_json(res)
+    print(f"{a.artifact} ({a.profile} profile): {result_path(a.artifact, a.profile, a.results)}  "
+          f"[{res['provenance']['seconds']:.0f}s on {res['provenance']['device_name']}]")
+
+def cmd_sweep(a):
+    from sharpnb.sweep import cmd_sweep as run_sweep_cmd
+    run_sweep_cmd(a)
+
+def cmd_parametric(a):
+    from sharpnb.landscape import cmd_parametric as run_parametric
+    run_parametric(a)
+
+# %% ../nbs/09_cli.ipynb #b71b1faf
 def _positive(s):
     v = int(s)
     if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
@@ -132,7 +167,8 @@ def parser()->argparse.ArgumentParser:
     sp.add_argument('--force', action='store_true', help='replace the run in --out')
     sp.add_argument('--quiet', action='store_true', help='no per-epoch lines')
     from sharpnb.remedies import remedy_args
-    remedy_args(sp)
+    from sharpnb.dist import dist_args
+    remedy_args(sp); dist_args(sp)
 
     sp = add('sharpness', cmd_sharpness, 'ε-sharpness (Metric 2.1, Tables 3 and 4) of a finished run')
     sp.add_argument('run_dir', help='run directory made by sharpnb train')
@@ -145,6 +181,7 @@ def parser()->argparse.ArgumentParser:
     sp.add_argument('--maxiter', type=_positive, default=10, help='L-BFGS-B iterations (paper: 10)')
     sp.add_argument('--method', default='fast', choices=['fast', 'scipy'], help='L-BFGS-B driver')
     sp.add_argument('--device', default=None); sp.add_argument('--data-root')
+    dist_args(sp)
 
     sp = add('hessian', cmd_hessian, 'top Hessian eigenvalues (Lanczos) and trace (Hutchinson) of a finished run')
     sp.add_argument('run_dir')
@@ -155,6 +192,24 @@ def parser()->argparse.ArgumentParser:
     sp.add_argument('--subset', type=_positive, help='seeded stratified subset of the training rows')
     sp.add_argument('--seed', type=int, default=0)
     sp.add_argument('--device', default=None); sp.add_argument('--data-root')
+    dist_args(sp)
+
+    sp = add('sweep', cmd_sweep, 'Figure 4: a batch-size x seed sweep, resumable, with accuracy and sharpness per run')
+    from sharpnb.sweep import cmd_sweep_args
+    cmd_sweep_args(sp)
+
+    sp = add('parametric', cmd_parametric, 'parametric plot between an SB and an LB run (Figures 3 and 7)')
+    from sharpnb.landscape import cmd_parametric_args
+    cmd_parametric_args(sp)
+
+    sp = add('reproduce', cmd_reproduce, "compute (or read from the cache) one table or figure of the paper")
+    sp.add_argument('artifact', help='table1 table2 table3 table4 table6 table7 fig2 fig3 fig4 fig5 fig6 fig7')
+    sp.add_argument('--profile', default='cpu', choices=['quick', 'cpu', 'full'])
+    sp.add_argument('--results', default='nbs/paper/results', help='where result files are written')
+    sp.add_argument('--runs', default='runs', help='where run directories are kept')
+    sp.add_argument('--device'); sp.add_argument('--data-root')
+    sp.add_argument('--force', action='store_true', help='recompute even if the result file exists')
+    sp.add_argument('--quiet', action='store_true')
 
     sp = add('study', cmd_study, 'the main job: an SB-vs-LB study of F1 on Fashion-MNIST (Table 2, Figure 2)')
     sp.add_argument('--profile', default='quick', choices=['quick', 'tiny', 'full'])

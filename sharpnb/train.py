@@ -79,7 +79,7 @@ def make_opt(model:nn.Module, cfg:TrainCfg)->torch.optim.Optimizer:
     if cfg.opt == 'sgd': return torch.optim.SGD(trainable(model), lr=cfg.lr, momentum=cfg.momentum, **fused)
     raise SharpnbError(f"Unknown optimizer {cfg.opt!r}: use adam or sgd.")
 
-# %% ../nbs/04_train.ipynb #bdb0d7d7
+# %% ../nbs/04_train.ipynb #1ac535b4
 class TrainingDiverged(SharpnbError):
     "The training loss became NaN or infinite"
 
@@ -95,6 +95,7 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         progress:bool|None=None,
         bs_at=None,            # schedule: epoch -> batch size (dynamic sampling); default: the fixed batch size of cfg
         lr_at=None,            # schedule: (epoch, i, n_batches) -> learning rate (warm-up, scaling); default: constant
+        dist=None,             # sharpnb.dist.Dist: DDP over its ranks, `cfg`'s batch being the global batch (None: this process alone)
         )->list:
     "Train `model` on `data` with `cfg`; returns the per-epoch history"
     from tqdm.auto import tqdm
@@ -106,8 +107,22 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         history, start = list(state['history']), int(state['epoch'])
     cl = data.device.type == 'cuda' and len(data.shape) == 3
     prep = (lambda xb: data.prep(xb).contiguous(memory_format=torch.channels_last)) if cl else data.prep
+    hk = None
+    if dist is not None and dist.world > 1:
+        from sharpnb.dist import DistFit    # the distributed seams build on this module: imported when used
+        hk = DistFit(model, dist)
+        if dist.rank != 0: progress, log = False, None
+    net = model if hk is None else hk.net
+    ev = ((lambda x, y: evaluate(model, x, y, prep, cfg.eval_chunk, cfg.eval_bn)) if hk is None
+          else (lambda x, y: hk.evaluate(x, y, prep, cfg.eval_chunk, cfg.eval_bn)))
     bar = tqdm(range(start, cfg.n_epochs), initial=start, total=cfg.n_epochs, desc=f'{cfg.net} bs={bs}',
                disable=(None if progress is None else not progress), leave=False)
+    try: _epochs(bar, model, net, opt, data, cfg, tfm, step, prep, ev, hk, bs, bs_at, lr_at, history, on_epoch, log)
+    finally:
+        if hk is not None: hk.close()
+    return history
+
+def _epochs(bar, model, net, opt, data, cfg, tfm, step, prep, ev, hk, bs, bs_at, lr_at, history, on_epoch, log):
     for epoch in bar:
         t0 = time.perf_counter()
         g = torch.Generator().manual_seed(_epoch_seed(cfg.seed, epoch, 1))
@@ -119,15 +134,17 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         for i, (xb, yb) in enumerate(data.batches(ebs, g)):
             if lr_at is not None:
                 for grp in opt.param_groups: grp['lr'] = lr_at(epoch, i, n_b)
+            n_loc = len(yb)
+            if hk is not None: xb, yb, n_loc = hk.shard(xb, yb)      # this rank's slice of the global batch
             xb = prep(xb)
             if tfm is not None: xb, yb = tfm(xb, yb)
-            tot += step(model, opt, xb, yb) * len(yb)
+            tot += step(net, opt, xb, yb) * n_loc
+        if hk is not None: hk.sum(tot)
         run_loss = (tot / data.n_train).item()                      # the one sync per epoch
         if not math.isfinite(run_loss):
             raise TrainingDiverged(f"The training loss became {run_loss} in epoch {epoch + 1} (batch size {bs}, lr {cfg.lr}); "
                                    f"training stopped. The last good state is the checkpoint of epoch {epoch}.")
-        tr = evaluate(model, data.x_train, data.y_train, prep, cfg.eval_chunk, cfg.eval_bn)
-        te = evaluate(model, data.x_test, data.y_test, prep, cfg.eval_chunk, cfg.eval_bn)
+        tr, te = ev(data.x_train, data.y_train), ev(data.x_test, data.y_test)
         history.append(dict(epoch=epoch + 1, bs=ebs, run_loss=run_loss, train_loss=tr['loss'], train_acc=tr['acc'],
                             test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
         bar.set_postfix(loss=f"{tr['loss']:.4f}", test_acc=f"{te['acc']:.4f}")
@@ -135,7 +152,6 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
                     f"train loss {tr['loss']:.4f} acc {tr['acc']:.4f} | test loss {te['loss']:.4f} acc {te['acc']:.4f} "
                     f"| {history[-1]['seconds']:.1f}s")
         if on_epoch: on_epoch(model, opt, history)
-    return history
 
 # %% ../nbs/04_train.ipynb #59f22f33
 RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'result.json', 'ckpt']
@@ -184,7 +200,7 @@ def _prepare_dir(out:Path, cfg:TrainCfg, resume:bool, force:bool, remedies:dict|
                                 "use the same options, or --force to replace it.")
     return 'done' if (out/'result.json').exists() else 'resume'
 
-# %% ../nbs/04_train.ipynb #f301e2c6
+# %% ../nbs/04_train.ipynb #ec286644
 def checkpoint(model, opt, history)->dict:
     "The resumable state after the last epoch of `history`"
     return dict(model=model.state_dict(), opt=opt.state_dict(), history=history, epoch=len(history))
@@ -197,17 +213,26 @@ def build_model(cfg:TrainCfg, data:Data)->nn.Module:
 def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=None,
               data:Data|None=None, tfm=None, step=plain_step, log=None, quiet:bool=False, progress=None,
               remedies:dict|None=None,   # remedies spec (sharpnb.remedies.remedy_spec), stored with the run
+              dist=None,                 # sharpnb.dist.Dist (torchrun): DDP over its ranks, rank 0 writes (None: this process alone)
               )->dict:
     "Train `cfg` into the run directory `out` (resuming or refusing to clobber); returns the result dict"
     out = Path(out)
+    d = dist if dist is not None and dist.world > 1 else None
+    if d is not None:
+        if remedies: raise SharpnbError("remedies are not supported under torchrun yet; run them in a single process.")
+        from sharpnb.dist import on_main    # rank 0 writes; the others get its outcome
+        main, log, dinfo = d.main, (log if d.main else None), dict(world=d.world, sync_bn=d.sync_bn)
+    else: on_main, main, dinfo = (lambda _, fn, *a: fn(*a)), True, None
     if remedies:
         from sharpnb.remedies import remedy_spec   # remedies build on this module: imported when used
         remedies = remedy_spec(remedies)
-    state_kind = _prepare_dir(out, cfg, resume, force, remedies or {})
+    state_kind = on_main(d, _prepare_dir, out, cfg, resume, force, remedies or {})
+    if state_kind == 'resume':
+        on_main(d, _check_dist, out, dinfo)
     if state_kind == 'done':
         if log: log(f"{out}: the run is already complete; nothing to do.")
-        return load_json(out/'result.json')
-    dev = get_device(cfg.device)
+        return on_main(d, load_json, out/'result.json')
+    dev = d.device if d is not None else get_device(cfg.device)
     data = data if data is not None else load_data(cfg.data, data_root, dev, cfg.subset, cfg.test_subset, seed=cfg.seed)
     data = data.to(dev)
     bs = batch_size(cfg, data.n_train)
@@ -221,35 +246,51 @@ def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=
         if kw['step'] is not plain_step: step = kw['step']
     opt = opt or make_opt(model, cfg)
     state = None
-    if state_kind == 'resume' and (out/'last.pt').exists():
-        state = safe_torch_load(out/'last.pt', map_location=dev)
-        if not isinstance(state, dict) or not {'model', 'opt', 'history', 'epoch'} <= set(state):
-            raise SharpnbError(f"{out/'last.pt'} is not a sharpnb training checkpoint.")
+    if state_kind == 'resume' and on_main(d, (out/'last.pt').exists):
+        state = on_main(d, _load_state, out/'last.pt', 'cpu' if d is not None else dev)   # read by rank 0, broadcast
         if log: log(f"{out}: resuming after epoch {state['epoch']} of {cfg.n_epochs}.")
-    if state_kind == 'new' or not (out/'init.pt').exists():
-        out.mkdir(parents=True, exist_ok=True)
-        save_json(dict(sharpnb_run=1, cfg=asdict(cfg), bs=bs, data=data.summary(), net=net_label(cfg.net, data.shape, data.n_cls),
-                       n_params=n_params(model), remedies=remedies or {}), out/'config.json')
-        atomic_torch_save(model.state_dict(), out/'init.pt')
+    def init_files():
+        if state_kind == 'new' or not (out/'init.pt').exists():
+            out.mkdir(parents=True, exist_ok=True)
+            save_json(dict(sharpnb_run=1, cfg=asdict(cfg), bs=bs, data=data.summary(), net=net_label(cfg.net, data.shape, data.n_cls),
+                           n_params=n_params(model), remedies=remedies or {}, **({'dist': dinfo} if dinfo else {})), out/'config.json')
+            atomic_torch_save(model.state_dict(), out/'init.pt')
+    on_main(d, init_files)
     t0 = time.perf_counter()
     prev = sum(h['seconds'] for h in state['history']) if state else 0.
     def on_epoch(m, o, hist):
+        if not main: return
         atomic_torch_save(checkpoint(m, o, hist), out/'last.pt')
         e = len(hist)
         if cfg.save_every and e % cfg.save_every == 0: atomic_torch_save(m.state_dict(), out/'ckpt'/f'epoch_{e:03d}.pt')
         save_json(hist, out/'history.json')
     history = fit(model, data, fit_cfg, tfm=tfm, step=step, opt=opt, state=state, on_epoch=on_epoch, log=None if quiet else log,
-                  progress=progress, bs_at=bs_at, lr_at=lr_at)
-    atomic_torch_save(model.state_dict(), out/'model.pt')
-    x0 = get_flat(_load_into(build_model(cfg, data).to(dev), out/'init.pt'))
-    last = history[-1]
-    res = dict(net=net_label(cfg.net, data.shape, data.n_cls), data=data.summary(), regime=cfg.regime if cfg.bs is None else None,
-               bs=bs, n_epochs=fit_cfg.n_epochs, seed=cfg.seed, remedies=remedies or {},
-               train_loss=last['train_loss'], train_acc=last['train_acc'], test_loss=last['test_loss'], test_acc=last['test_acc'],
-               dist_from_init=(get_flat(model) - x0).norm().item(), n_params=n_params(model), eval_bn=cfg.eval_bn,
-               cfg=asdict(cfg), provenance=provenance(dev, seconds=prev + time.perf_counter() - t0))
-    save_json(res, out/'result.json')
-    return load_json(out/'result.json')
+                  progress=progress, bs_at=bs_at, lr_at=lr_at, dist=d)
+    def finish():
+        atomic_torch_save(model.state_dict(), out/'model.pt')
+        x0 = get_flat(_load_into(build_model(cfg, data).to(dev), out/'init.pt'))
+        last = history[-1]
+        res = dict(net=net_label(cfg.net, data.shape, data.n_cls), data=data.summary(), regime=cfg.regime if cfg.bs is None else None,
+                   bs=bs, n_epochs=fit_cfg.n_epochs, seed=cfg.seed, remedies=remedies or {},
+                   train_loss=last['train_loss'], train_acc=last['train_acc'], test_loss=last['test_loss'], test_acc=last['test_acc'],
+                   dist_from_init=(get_flat(model) - x0).norm().item(), n_params=n_params(model), eval_bn=cfg.eval_bn,
+                   cfg=asdict(cfg), provenance=provenance(dev, seconds=prev + time.perf_counter() - t0), **({'dist': dinfo} if dinfo else {}))
+        save_json(res, out/'result.json')
+        return load_json(out/'result.json')
+    return on_main(d, finish)
+
+def _load_state(path, map_location):
+    state = safe_torch_load(path, map_location=map_location)
+    if not isinstance(state, dict) or not {'model', 'opt', 'history', 'epoch'} <= set(state):
+        raise SharpnbError(f"{path} is not a sharpnb training checkpoint.")
+    return state
+
+def _check_dist(out:Path, dinfo):
+    "Refuse to resume a run with another data-parallel layout (ghost BN batches would change)"
+    old = load_json(out/'config.json').get('dist')
+    if old != dinfo:
+        raise SharpnbError(f"--resume: the run in {out} was made with data-parallel layout {old or 'single process'}, "
+                           f"not {dinfo or 'single process'}; use the same torchrun layout, or --force to replace it.")
 
 def _load_into(model, path):
     sd = safe_torch_load(path, map_location=next(model.parameters()).device)

@@ -82,7 +82,12 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--no-exec', action='store_true'); a = ap.parse_args()
     import nbformat
     from nbconvert import HTMLExporter
+    if PROC.exists(): shutil.rmtree(PROC)
     subprocess.run([str(Path(sys.executable).parent/'nbdev-proc-nbs')], cwd=ROOT, check=True, capture_output=True)
+    for f in (ROOT/'nbs').rglob('*'):            # data the notebooks read (e.g. paper/results/*.json)
+        rel = f.relative_to(ROOT/'nbs')
+        if f.is_file() and f.suffix != '.ipynb' and not rel.parts[0].startswith(('_', '.')):
+            (PROC/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, PROC/rel)
     nbs = sorted(p for p in PROC.rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts)
     if not a.no_exec:
         from nbdev.test import test_nb

@@ -8,7 +8,7 @@ def render():
     for c in nb['cells']:
         src = ''.join(c['source']).strip()
         if c['cell_type'] == 'markdown': parts.append(src)
-        elif src and not src.startswith('#|'): parts.append(f"```python\n{src}\n```")
+        elif src and not src.startswith('#|'): parts.append(f"```python\n{src}\n```")   # '#|' cells (figures) live in the docs only
     return '<!-- generated from nbs/index.ipynb by tools/readme.py: edit the notebook, not this file -->\n\n' + '\n\n'.join(parts) + '\n'
 if __name__ == '__main__':
     text = render()
