@@ -222,7 +222,7 @@ def parser()->argparse.ArgumentParser:
     sp.add_argument('--quiet', action='store_true')
     return p
 
-# %% ../nbs/09_cli.ipynb #fbe43e87
+# %% ../nbs/09_cli.ipynb #d7674fd3
 def main(argv=None)->int:
     "Entry point of the `sharpnb` console script"
     a = parser().parse_args(argv)
@@ -231,4 +231,9 @@ def main(argv=None)->int:
         print(f"sharpnb: error: {e}", file=sys.stderr); return 2
     except KeyboardInterrupt:
         print("sharpnb: interrupted", file=sys.stderr); return 130
+    except BrokenPipeError:                       # e.g. `sharpnb nets | head`
+        import os; os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0
     return 0
+
+# %% ../nbs/09_cli.ipynb #ecdaf678
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

@@ -81,9 +81,9 @@ def _bn_sample(x:torch.Tensor, n:int|None, seed:int=0)->torch.Tensor:
     idx = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n].sort().values
     return x[idx.to(x.device)]
 
-# %% ../nbs/07_landscape.ipynb #44de728b
+# %% ../nbs/07_landscape.ipynb #9cab9c5e
 def _matched(sb:nn.Module, lb:nn.Module):
-    "Check that `sb` and `lb` are the same architecture; the SB ones' device"
+    "Check that `sb` and `lb` have the same architecture; return the device of `sb`"
     s, l = sb.state_dict(), lb.state_dict()
     diff = [k for k in set(s) | set(l) if k not in s or k not in l or s[k].shape != l[k].shape]
     if diff: raise SharpnbError(f"The SB and LB networks differ (e.g. {sorted(diff)[:3]}); a parametric plot needs two minimisers of one network.")
