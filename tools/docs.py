@@ -82,6 +82,19 @@ def main():
     ap = argparse.ArgumentParser(); ap.add_argument('--no-exec', action='store_true'); a = ap.parse_args()
     import nbformat
     from nbconvert import HTMLExporter
+    EXEC = ROOT/'_exec'
+    if not a.no_exec:
+        # Execute a copy of nbs/ (hidden test cells included, slow/gpu cells skipped, exactly as nbdev-test),
+        # then graft the outputs onto the processed notebooks by cell id.
+        if EXEC.exists(): shutil.rmtree(EXEC)
+        shutil.copytree(ROOT/'nbs', EXEC, ignore=shutil.ignore_patterns('_*', '.ipynb_checkpoints'))
+        from nbdev.test import test_nb
+        failed = []
+        for p in sorted(EXEC.rglob('*.ipynb')):
+            ok, secs = test_nb(p, skip_flags=['slow', 'gpu'], save=True, basepath=ROOT)
+            print(f'executed {p.relative_to(EXEC)} in {secs:.1f}s' + ('' if ok else '  FAILED'), flush=True)
+            if not ok: failed.append(p)
+        if failed: sys.exit(f'docs: {len(failed)} notebook(s) failed to execute: {[str(f) for f in failed]}')
     if PROC.exists(): shutil.rmtree(PROC)
     subprocess.run([str(Path(sys.executable).parent/'nbdev-proc-nbs')], cwd=ROOT, check=True, capture_output=True)
     for f in (ROOT/'nbs').rglob('*'):            # data the notebooks read (e.g. paper/results/*.json)
@@ -90,13 +103,14 @@ def main():
             (PROC/rel).parent.mkdir(parents=True, exist_ok=True); shutil.copy2(f, PROC/rel)
     nbs = sorted(p for p in PROC.rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts)
     if not a.no_exec:
-        from nbdev.test import test_nb
-        failed = []
         for p in nbs:
-            ok, secs = test_nb(p, skip_flags=['slow', 'gpu'], save=True, basepath=ROOT)
-            print(f'executed {p.relative_to(PROC)} in {secs:.1f}s' + ('' if ok else '  FAILED'))
-            if not ok: failed.append(p)
-        if failed: sys.exit(f'docs: {len(failed)} notebook(s) failed to execute: {[str(f) for f in failed]}')
+            src = EXEC/p.relative_to(PROC)
+            if not src.exists(): continue
+            done = {c.get('id'): c.get('outputs', []) for c in nbformat.read(src, as_version=4).cells if c.cell_type == 'code'}
+            nb = nbformat.read(p, as_version=4)
+            for c in nb.cells:
+                if c.cell_type == 'code' and not c.get('outputs') and done.get(c.get('id')): c.outputs = done[c.get('id')]
+            nbformat.write(nb, p)
     pages, loaded = [], []
     for p in nbs:
         nb = nbformat.read(p, as_version=4)
