@@ -12,14 +12,20 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['SWEEP_COLS', 'run_name', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args', 'cmd_sweep']
+__all__ = ['SWEEP_COLS', 'run_name', 'gpu_for', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args', 'cmd_sweep']
 
-# %% ../nbs/08b_sweep.ipynb #9f03e737
+# %% ../nbs/08b_sweep.ipynb #3e959dca
 _MAIN = 'import sys; from sharpnb.cli import main; sys.exit(main(sys.argv[1:]))'   # `sharpnb` with this Python
 
 def run_name(bs:int, seed:int)->str:
     "The run directory name of one sweep point"
     return f'bs{bs}_seed{seed}'
+
+def gpu_for(device:str|None, i:int, n_gpus:int|None=None)->str|None:
+    "The device of the `i`-th sweep run: round-robin over the visible GPUs when `device` is 'cuda' or 'auto' and there are several"
+    import torch
+    n = torch.cuda.device_count() if n_gpus is None else n_gpus
+    return f'cuda:{i % n}' if n > 1 and device in (None, 'auto', 'cuda') else device
 
 def train_argv(net:str, data:str, bs:int, seed:int, run_dir, epochs:int|None=None, subset:int|None=None,
                test_subset:int|None=None, device:str|None=None, data_root=None, extra=())->list:
@@ -53,7 +59,7 @@ def _train_all(jobs:list, parallel:int, logs:Path, log=None)->dict:
         time.sleep(0.05)
     return done
 
-# %% ../nbs/08b_sweep.ipynb #56677c8c
+# %% ../nbs/08b_sweep.ipynb #0f31517f
 SWEEP_COLS = ['net', 'data', 'bs', 'seed', 'status', 'n_epochs', 'train_loss', 'train_acc', 'test_loss', 'test_acc',
               'seconds', 'run', 'error']
 
@@ -75,8 +81,9 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
                 maxiter=maxiter, curvature=curvature)
     t0 = time.perf_counter()
     pts = [(b, s) for b in spec['bs'] for s in spec['seeds']]
-    jobs = [(run_name(b, s), train_argv(net, data, b, s, out/run_name(b, s), epochs, subset, test_subset, device, data_root))
-            for b, s in pts if not (out/run_name(b, s)/'result.json').exists()]
+    todo = [(b, s) for b, s in pts if not (out/run_name(b, s)/'result.json').exists()]
+    jobs = [(run_name(b, s), train_argv(net, data, b, s, out/run_name(b, s), epochs, subset, test_subset, gpu_for(device, i), data_root))
+            for i, (b, s) in enumerate(todo)]
     if log: log(f"sweep {net} on {data}: {len(pts)} runs, {len(pts) - len(jobs)} complete, {len(jobs)} to train ({parallel} at a time)")
     done = _train_all(jobs, parallel, out/'logs', log)
     rows = []
