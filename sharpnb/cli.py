@@ -127,7 +127,7 @@ def cmd_parametric(a):
     from sharpnb.landscape import cmd_parametric as run_parametric
     run_parametric(a)
 
-# %% ../nbs/09_cli.ipynb #b71b1faf
+# %% ../nbs/09_cli.ipynb #0e893e61
 def _positive(s):
     v = int(s)
     if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
@@ -203,7 +203,7 @@ def parser()->argparse.ArgumentParser:
     cmd_parametric_args(sp)
 
     sp = add('reproduce', cmd_reproduce, "compute (or read from the cache) one table or figure of the paper")
-    sp.add_argument('artifact', help='table1 table2 table3 table4 table6 table7 fig2 fig3 fig4 fig5 fig6 fig7')
+    sp.add_argument('artifact', help='table1 table2 table3 table4 table6 table7 fig2 fig3 fig4 fig5 fig6 fig7, and beyond the paper: sam lrscale')
     sp.add_argument('--profile', default='cpu', choices=['quick', 'cpu', 'full'])
     sp.add_argument('--results', default='nbs/paper/results', help='where result files are written')
     sp.add_argument('--runs', default='runs', help='where run directories are kept')

@@ -21,8 +21,8 @@ from .train import *
 from .study import measure_sharpness, merge_json
 
 # %% auto #0
-__all__ = ['PROFILES', 'ARTIFACTS', 'Profile', 'Ctx', 'table1', 'table2', 'table3', 'table4', 'fig3', 'fig7', 'fig4', 'fig5',
-           'fig6', 'table6', 'table7', 'result_path', 'reproduce', 'pm', 'md_table', 'evidence']
+__all__ = ['PROFILES', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ctx', 'table1', 'table2', 'table3', 'table4', 'fig3',
+           'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'result_path', 'reproduce', 'pm', 'md_table', 'evidence']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -159,16 +159,18 @@ def fig7(ctx:Ctx)->dict:
     "Figure 7: the curvilinear path sin(απ/2)·w_LB + cos(απ/2)·w_SB"
     return _parametric(ctx, 'curvilinear')
 
-# %% ../nbs/08a_reproduce.ipynb #b108f851
+# %% ../nbs/08a_reproduce.ipynb #fb9ada39
 def fig4(ctx:Ctx)->dict:
     "Figure 4: final test accuracy and sharpness against the batch size (one seed)"
     out = {}
     for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root):
         s, rows = ctx.prof.seeds[0], []
         n_train = ctx.data(data, s).n_train
+        regime_bs = {batch_size(ctx.cfg(net, data, r, s), n_train): r for r in ('SB', 'LB')}
         for bs in ctx.prof.sweep_bs:
             if bs > n_train: continue
-            rd = ctx.run(ctx.cfg(net, data, 'SB', s, bs=bs))
+            # the SB and LB sizes reuse Table 2's runs (same config, same seed) instead of training them again
+            rd = ctx.run(ctx.cfg(net, data, regime_bs[bs], s) if bs in regime_bs else ctx.cfg(net, data, 'SB', s, bs=bs))
             r = load_json(rd/'result.json')
             sh = measure_sharpness(rd, ctx.model(rd), ctx.data(data, s), ctx.prof.eps, bn=ctx.prof.sharp_bn[0], seed=s)
             rows.append(dict(bs=bs, test_acc=100 * r['test_acc'], train_acc=100 * r['train_acc'], train_loss=r['train_loss'],
@@ -216,11 +218,10 @@ def fig6(ctx:Ctx)->dict:
         out[f'{net}/{data}'] = dict(points=res, bn=ctx.prof.sharp_bn[0])
     return out
 
-# %% ../nbs/08a_reproduce.ipynb #8294cbfc
-def _remedy_table(ctx, remedies:dict, sb_too:bool):
-    out = {}
+# %% ../nbs/08a_reproduce.ipynb #24ecad20
+def _remedy_table(ctx, remedies:dict, sb_too:bool, tag:str|None=None):
+    out, tag = {}, '-' + (tag or '-'.join(remedies))
     for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root):
-        tag = '-' + '-'.join(remedies)
         sb = [load_json(ctx.run(ctx.cfg(net, data, 'SB', s), tag if sb_too else '', remedies if sb_too else None)/'result.json')
               for s in ctx.prof.remedy_seeds]
         lbs = [ctx.run(ctx.cfg(net, data, 'LB', s), tag, remedies) for s in ctx.prof.remedy_seeds]
@@ -242,9 +243,27 @@ def table7(ctx:Ctx)->dict:
     "Table 7: conservative (proximal) LB training, λ = 1e-3 with 3 ADAM iterations per batch; LB sharpness"
     return _remedy_table(ctx, {'conservative': dict(lam=1e-3, inner=3, opt_state='carried across batches')}, sb_too=False)
 
-# %% ../nbs/08a_reproduce.ipynb #50905644
+# %% ../nbs/08a_reproduce.ipynb #481f9439
+BEYOND = {
+    'sam': {'sam': {'sam': dict(rho=0.05, adaptive=False, eta=0.01, m=None)},
+            'asam': {'sam': dict(rho=0.5, adaptive=True, eta=0.01, m=None)},
+            'fgsm': {'adversarial': dict(eps=0.1, alpha=0.5, attack='FGSM')}},
+    'lrscale': {'lr-linear': {'lr_scale': dict(rule='linear', base_bs=SB_BS, warmup=5.)},
+                'lr-sqrt': {'lr_scale': dict(rule='sqrt', base_bs=SB_BS, warmup=5.)},
+                'ghost-bn': {'ghost_bn': dict(n=128)}},
+}
+
+def _beyond(group:str):
+    def artifact(ctx:Ctx)->dict:
+        return {name: _remedy_table(ctx, spec, sb_too=False, tag=name) for name, spec in BEYOND[group].items()}
+    artifact.__doc__ = f"Beyond the paper: LB with each of {', '.join(BEYOND[group])}; LB test accuracy and sharpness, plain LB and SB beside"
+    return artifact
+
+sam, lrscale = _beyond('sam'), _beyond('lrscale')
+
+# %% ../nbs/08a_reproduce.ipynb #6619fa13
 ARTIFACTS = dict(table1=table1, table2=table2, table3=table3, table4=table4, table6=table6, table7=table7,
-                 fig2=table2, fig3=fig3, fig4=fig4, fig5=fig5, fig6=fig6, fig7=fig7)
+                 fig2=table2, fig3=fig3, fig4=fig4, fig5=fig5, fig6=fig6, fig7=fig7, sam=sam, lrscale=lrscale)
 
 def result_path(artifact:str, profile:str, results_root)->Path:
     "Where the result of `artifact` under `profile` is stored (Figure 2 shares Table 2's)"
