@@ -63,7 +63,7 @@ def _available(prof:Profile, pairs, data_root=None)->list:
     if not ok: raise SharpnbError(f"None of the data sets of profile {prof.name!r} is available here ({', '.join(d for _, d in pairs)}); see `sharpnb data`.")
     return ok
 
-# %% ../nbs/08a_reproduce.ipynb #5d983c4b
+# %% ../nbs/08a_reproduce.ipynb #3cdbe237
 class Ctx:
     "Where a reproduction keeps its runs, and the data sets it has loaded"
     def __init__(self, prof:Profile, runs_root='runs', data_root=None, log=print, device=None):
@@ -76,8 +76,8 @@ class Ctx:
         return self._data[key]
     def cfg(self, net, data, regime='SB', seed=0, bs=None, **kw)->TrainCfg:
         p = self.prof
-        return TrainCfg(net=net, data=data, regime=regime, bs=bs, n_epochs=p.n_epochs, seed=seed, subset=p.subset,
-                        test_subset=p.test_subset, save_every=p.save_every, device=str(self.dev), **kw)
+        return TrainCfg(**{**dict(net=net, data=data, regime=regime, bs=bs, n_epochs=p.n_epochs, seed=seed, subset=p.subset,
+                                  test_subset=p.test_subset, save_every=p.save_every, device=str(self.dev)), **kw})
     def run(self, cfg:TrainCfg, tag:str='', remedies=None)->Path:
         "Train (or resume, or find finished) the run of `cfg`; returns its directory"
         name = f"{cfg.net}-{cfg.data}-{cfg.regime if cfg.bs is None else f'bs{cfg.bs}'}-s{cfg.seed}{tag}"
