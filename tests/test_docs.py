@@ -1,4 +1,4 @@
-"""The offline docs site in headless Chromium: every page loads, every figure renders, no internal link is broken.
+"""The offline docs site in headless Chromium: every page loads, every figure renders, math renders offline, no internal link is broken.
 
 tools/test.sh builds the site (python tools/docs.py) before pytest runs; if it is missing this test
 builds it without re-executing the notebooks."""
@@ -44,6 +44,9 @@ def test_site_in_chromium(site):
             resp = page.goto(url, wait_until='load')
             if resp is None or not resp.ok: problems.append(f'{info["page"]}: HTTP {resp and resp.status}'); continue
             if page.locator('#sharpnb-nav a').count() < len(pages) - 0: problems.append(f'{info["page"]}: navigation incomplete')
+            if info['src'] == '05_sharpness.ipynb':   # math-heavy page: MathJax is bundled, so it typesets without a network
+                n_math = page.evaluate("window.MathJax ? new Promise(r => MathJax.Hub.Queue(() => r(document.querySelectorAll('.MathJax, .MathJax_CHTML, .MathJax_SVG').length))) : -1")
+                if n_math <= 0: problems.append(f'{info["page"]}: math not typeset (MathJax {"missing" if n_math < 0 else "rendered nothing"})')
             imgs = page.evaluate("Array.from(document.images).map(i => [i.complete && i.naturalWidth > 0, i.src.slice(0, 40)])")
             n_img += len(imgs)
             problems += [f'{info["page"]}: image not rendered {src}' for ok, src in imgs if not ok]

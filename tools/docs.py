@@ -3,7 +3,8 @@
 nbdev-proc-nbs renders each notebook for the docs (frontmatter, show_doc API docs) into _proc/;
 each processed notebook is then executed (cells flagged slow/gpu skipped, exactly as nbdev-test does)
 so that every figure is current, and Jupyter's nbconvert HTML exporter writes it to _docs/ with a
-navigation sidebar. Quarto users get the same pages from `nbdev-docs` with _quarto.yml.
+navigation sidebar. MathJax 2 is bundled from the jupyter-server-mathjax package, so math renders
+without a network. Quarto users get the same pages from `nbdev-docs` with _quarto.yml.
 
     python tools/docs.py            # build into _docs/
     python tools/docs.py --no-exec  # convert without re-executing (faster; figures as committed)
@@ -23,6 +24,14 @@ def frontmatter(nb):
         fm = yaml.safe_load(c.source.strip('-\n')) or {}
         nb.cells = nb.cells[1:]
     return fm
+
+def bundle_mathjax():
+    "Copy MathJax 2 into _docs/mathjax; returns its URL relative to the site root (None: package missing, math falls back to the CDN)"
+    try: import jupyter_server_mathjax
+    except ImportError:
+        print('docs: jupyter-server-mathjax is not installed; math will need a network (pip install jupyter-server-mathjax)'); return None
+    shutil.copytree(Path(jupyter_server_mathjax.__file__).parent/'static', DOCS/'mathjax')
+    return 'mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe'
 
 def page_name(nb_path:Path, fm:dict)->str:
     rel = nb_path.relative_to(PROC).with_suffix('.html')
@@ -125,10 +134,12 @@ def main():
     exp.exclude_input_prompt = exp.exclude_output_prompt = True
     from nbconvert.preprocessors import TagRemovePreprocessor
     exp.register_preprocessor(TagRemovePreprocessor(remove_input_tags={'remove_input'}), enabled=True)
+    mathjax = bundle_mathjax()
     for p, nb, info in loaded:
         nb = prepare(nb)
-        body, _ = exp.from_notebook_node(nb)
         here = info['page']
+        if mathjax: exp.mathjax_url = '../' * here.count('/') + mathjax
+        body, _ = exp.from_notebook_node(nb)
         head = f'<h1>{html.escape(info["title"])}</h1>' + (f'<div class="sharpnb-desc">{html.escape(info["desc"])}</div>' if info['desc'] else '')
         body = body.replace('<title>Notebook</title>', f'<title>{html.escape(info["title"])} – sharpnb</title>')
         body = body.replace('</head>', f'<style>{CSS}</style></head>', 1)
