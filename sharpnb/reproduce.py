@@ -284,7 +284,7 @@ def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results',
     save_json(res, path)
     return load_json(path)
 
-# %% ../nbs/08a_reproduce.ipynb #70973830
+# %% ../nbs/08a_reproduce.ipynb #38c7516f
 def pm(st:dict, digits:int=2)->str:
     "'mean ± std' of a `_stats` dict (std over seeds, ddof=1)"
     return f"{st['mean']:.{digits}f} ± {st['std']:.{digits}f}" if st['n'] > 1 else f"{st['mean']:.{digits}f}"
@@ -296,7 +296,9 @@ def md_table(header:list, rows:list)->str:
 
 def evidence(res:dict)->str:
     "One line of provenance for a result: profile, seeds, data, device, time, code version"
-    p, v = res['profile'], res['provenance']
+    p, v, a = res['profile'], res['provenance'], res.get('artifact')
+    seeds = (p['remedy_seeds'] if a in ('table6', 'table7', 'sam', 'lrscale')      # the remedy tables' trials
+             else p['seeds'][:1] if a in ('fig3', 'fig4', 'fig5', 'fig6', 'fig7') else p['seeds'])  # one-seed figures
     sub = 'all' if p['subset'] is None else f"{p['subset']:,}"
-    return (f"Evidence: `{p['name']}` profile: {sub} training rows, {p['n_epochs']} epochs, seeds {list(p['seeds'])}; "
+    return (f"Evidence: `{p['name']}` profile: {sub} training rows, {p['n_epochs']} epochs, seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}; "
             f"{v['device_name']}; {v['seconds'] / 60:.1f} min; sharpnb {v['sharpnb']} ({(v['git_sha'] or 'no git')[:12]}), torch {v['torch']}, {v['time'][:10]}.")
