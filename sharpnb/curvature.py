@@ -46,14 +46,14 @@ def _residuals(hvp, evals, V):
     "||H v_i - lambda_i v_i|| for the columns of `V` (n, k)"
     return np.array([float(torch.linalg.vector_norm(hvp(V[:, i]) - float(l) * V[:, i])) for i, l in enumerate(evals)])
 
-# %% ../nbs/06_curvature.ipynb #e92c433f
+# %% ../nbs/06_curvature.ipynb #09ca4431
 def top_eigs(
     hvp:Callable,                # v (n,) -> H v (n,), a symmetric operator
     n:int,                       # dimension of H
     k:int=5,                     # number of eigenpairs
     which:str='LA',              # 'LA': algebraically largest; 'LM': largest magnitude
     tol:float=1e-4,              # ARPACK's relative accuracy of the Ritz values
-    ncv:int|None=None,           # Lanczos basis size; None: max(2k+1, 20), capped at n
+    ncv:int|None=None,           # Lanczos basis size; None: max(2k+2, 6), capped at n (SciPy's 20 costs 20 HVPs before the first check)
     maxiter:int=100,             # ARPACK restarts (each costs about ncv-k HVPs)
     seed:int=0,                  # seeds the start vector
     like:torch.Tensor|None=None, # tensor whose device and dtype the HVP expects (default: CPU float32)
@@ -66,7 +66,7 @@ def top_eigs(
     t0, H = time.perf_counter(), _Counted(hvp)
     op = LinearOperator((n, n), matvec=lambda a: to_np64(H(from_np(a.reshape(-1), like))), dtype=np.float64)
     v0 = np.random.default_rng(seed).standard_normal(n)
-    ncv = min(n, max(2*k + 1, 20)) if ncv is None else ncv
+    ncv = min(n, max(2*k + 2, 6)) if ncv is None else ncv
     try: evals, V, conv = *eigsh(op, k=k, which=which, v0=v0, tol=tol, ncv=ncv, maxiter=maxiter), True
     except ArpackNoConvergence as e:
         evals, V, conv = e.eigenvalues, e.eigenvectors, False
@@ -176,7 +176,7 @@ def curvature_report(
                 trace_seconds=round(t.seconds, 3), determinism_err=det,
                 n_hvp=e.n_hvp + t.n_hvp + 2, seconds=round(time.perf_counter() - t0, 3))
 
-# %% ../nbs/06_curvature.ipynb #987d663b
+# %% ../nbs/06_curvature.ipynb #ca6ec644
 def hessian_report(
     model:nn.Module,             # network at the weights to measure
     x:torch.Tensor,              # all training inputs (on the model's device)
@@ -190,6 +190,7 @@ def hessian_report(
     seed:int=0,                  # seeds the Lanczos start vector and the probes
     tol:float=1e-4,              # Lanczos tolerance
     which:str='LA',              # 'LA' or 'LM', see `top_eigs`
+    keep_graph:bool|None=None,   # reuse one gradient graph for every product (`FullBatch.hvp_at`); None: when the rows fit in one chunk
 )->dict:
     "Top-`k` Hessian eigenvalues and trace of the full-batch mean loss of `model` on `(x, y)`, as a JSON-ready dict"
     state = {k_: v.detach().clone() for k_, v in model.state_dict().items()}
@@ -197,9 +198,12 @@ def hessian_report(
     try:
         obj = FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep)
         w = obj.w0.detach().clone()
-        rep = curvature_report(lambda v: obj.hvp(w, v), obj.n, k=k, trace_samples=trace_samples,
+        keep = len(x) <= chunk if keep_graph is None else keep_graph
+        hvp = obj.hvp_at(w) if keep else (lambda v: obj.hvp(w, v))
+        rep = curvature_report(hvp, obj.n, k=k, trace_samples=trace_samples,
                                trace_rtol=trace_rtol, tol=tol, which=which, seed=seed, like=w)
+        del hvp                                            # frees the kept graph
         loss = float(obj.loss(w))
     finally:
         model.load_state_dict(state); model.train(was_training)
-    return dict(rep, loss=loss, n_rows=len(x), bn=bn, chunk=chunk)
+    return dict(rep, loss=loss, n_rows=len(x), bn=bn, chunk=chunk, keep_graph=keep)

@@ -19,7 +19,7 @@ from .core import *
 # %% auto #0
 __all__ = ['BN_POLICIES', 'EVAL_CHUNK', 'eval_mode', 'shard_chunks', 'evaluate', 'sharded', 'FullBatch']
 
-# %% ../nbs/03_objective.ipynb #102c66dd
+# %% ../nbs/03_objective.ipynb #22cd3750
 BN_POLICIES = ('running', 'batch')
 EVAL_CHUNK = 5000   # rows per evaluation chunk; the paper's code evaluated with batch_size=5000
 
@@ -27,19 +27,17 @@ def _bn_layers(model): return [m for m in model.modules() if isinstance(m, nn.mo
 
 @contextmanager
 def eval_mode(model:nn.Module, bn:str='running'):
-    "Dropout off; BN with running statistics (`bn='running'`) or per-chunk batch statistics (`'batch'`), buffers restored"
+    "Dropout off; BN with running statistics (`bn='running'`) or per-chunk batch statistics (`'batch'`); no buffer changes"
     if bn not in BN_POLICIES: raise SharpnbError(f"Unknown BatchNorm policy {bn!r}; use one of {BN_POLICIES}.")
     modes = {m: m.training for m in model.modules()}
-    saved = [(m, {k: b.clone() for k, b in m.named_buffers(recurse=False)}) for m in _bn_layers(model)]
+    bns = [(m, m.track_running_stats) for m in _bn_layers(model)]
     model.eval()
-    if bn == 'batch':
-        for m, _ in saved: m.train()
+    if bn == 'batch':    # batch statistics without updating (or saving in a graph) the running ones
+        for m, _ in bns: m.train(); m.track_running_stats = False
     try: yield model
     finally:
         for m, t in modes.items(): m.training = t
-        with torch.no_grad():
-            for m, bufs in saved:
-                for k, b in bufs.items(): getattr(m, k).copy_(b)
+        for m, t in bns: m.track_running_stats = t
 
 # %% ../nbs/03_objective.ipynb #0fe1e0c1
 def _chunks(n, chunk):
@@ -83,7 +81,7 @@ def evaluate(model:nn.Module,
     res = res.tolist()   # the one sync
     return dict(loss=res[0], acc=res[1])
 
-# %% ../nbs/03_objective.ipynb #c5d0053a
+# %% ../nbs/03_objective.ipynb #3f7b14b4
 _SHARD = ContextVar('sharpnb_shard_group', default=None)
 
 @contextmanager
@@ -157,3 +155,14 @@ class FullBatch:
                 (g @ v).backward()
         if self.group is None: return w.grad.detach()
         return self._reduce(torch.zeros((), device=v.device, dtype=v.dtype), None if w.grad is None else w.grad.detach())[1]
+
+    def hvp_at(self, w:torch.Tensor|None=None):
+        "`v -> ∇²f(w) v` at a fixed `w`, reusing one gradient graph built once (about half the work of `hvp` per product)"
+        w = (self.w0 if w is None else w).detach().requires_grad_(True)
+        with eval_mode(self.model, self.bn):
+            g = sum(torch.autograd.grad(self._chunk_loss(w, i, j), w, create_graph=True)[0] for i, j in self._my)
+        def hvp(v:torch.Tensor)->torch.Tensor:
+            self.n_evals += 1
+            hv = torch.autograd.grad(g @ v, w, retain_graph=True)[0] if self._my else torch.zeros_like(w)  # a rank may hold no rows
+            return hv if self.group is None else self._reduce(torch.zeros((), device=v.device, dtype=v.dtype), hv)[1]
+        return hvp
