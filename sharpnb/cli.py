@@ -14,7 +14,7 @@ from .core import *
 
 # %% auto #0
 __all__ = ['cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'cmd_reproduce', 'cmd_sweep',
-           'cmd_parametric', 'parser', 'main']
+           'cmd_parametric', 'cmd_bench', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #f9a4f401
 def _print_json(obj): print(json.dumps(obj, indent=1, default=str))
@@ -110,7 +110,7 @@ def cmd_hessian(a):
     print(f"  trace: {res['trace']:.4g} ± {res['trace_se']:.2g} ({res['trace_samples']} probes, {res['trace_seconds']:.1f}s)")
     print(f"-> {Path(a.run_dir)/'hessian.json'} [{key}]")
 
-# %% ../nbs/09_cli.ipynb #5374f2c5
+# %% ../nbs/09_cli.ipynb #9091da13
 def cmd_reproduce(a):
     from sharpnb.reproduce import reproduce, result_path
     res = reproduce(a.artifact, a.profile, results_root=a.results, runs_root=a.runs, data_root=a.data_root, device=a.device,
@@ -127,7 +127,11 @@ def cmd_parametric(a):
     from sharpnb.landscape import cmd_parametric as run_parametric
     run_parametric(a)
 
-# %% ../nbs/09_cli.ipynb #0e893e61
+def cmd_bench(a):
+    from sharpnb.bench import cmd_bench as run_bench
+    run_bench(a)
+
+# %% ../nbs/09_cli.ipynb #6f8fed47
 def _positive(s):
     v = int(s)
     if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
@@ -201,6 +205,10 @@ def parser()->argparse.ArgumentParser:
     sp = add('parametric', cmd_parametric, 'parametric plot between an SB and an LB run (Figures 3 and 7)')
     from sharpnb.landscape import cmd_parametric_args
     cmd_parametric_args(sp)
+
+    sp = add('bench', cmd_bench, 'one benchmark suite (train, sharpness, hessian, parametric, sweep): times, ratios, efficiencies')
+    from sharpnb.bench import bench_args
+    bench_args(sp)
 
     sp = add('reproduce', cmd_reproduce, "compute (or read from the cache) one table or figure of the paper")
     sp.add_argument('artifact', help='table1 table2 table3 table4 table6 table7 fig2 fig3 fig4 fig5 fig6 fig7, and beyond the paper: sam lrscale')

@@ -67,7 +67,7 @@ body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
 def nav_html(pages, here):
     out, section = ['<nav id="sharpnb-nav"><a href="{}index.html"><b>sharpnb</b></a>'.format('../' * here.count('/'))], None
     for p in pages:
-        sec = 'Reproducing the paper' if p['page'].startswith('paper/') else 'Library'
+        sec = 'Reproducing the paper' if p['page'].startswith('paper/') else 'Performance' if p['src'] == 'benchmarks.ipynb' else 'Library'
         if p['page'] == 'index.html': continue
         if sec != section: out.append(f'<h3>{sec}</h3>'); section = sec
         href = '../' * here.count('/') + p['page']
