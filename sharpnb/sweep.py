@@ -12,7 +12,8 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['SWEEP_COLS', 'run_name', 'gpu_for', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args', 'cmd_sweep']
+__all__ = ['SWEEP_COLS', 'run_name', 'gpu_for', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args', 'cmd_sweep',
+           'fit_seeds']
 
 # %% ../nbs/08b_sweep.ipynb #3e959dca
 _MAIN = 'import sys; from sharpnb.cli import main; sys.exit(main(sys.argv[1:]))'   # `sharpnb` with this Python
@@ -170,3 +171,54 @@ def cmd_sweep(a)->dict:
     if getattr(a, 'json', False): print(json.dumps(res, indent=1)); return res
     print(sweep_csv(res['rows']).rstrip() + f"\n-> {Path(a.out)/'sweep.json'}, {Path(a.out)/'sweep.csv'}")
     return res
+
+# %% ../nbs/08b_sweep.ipynb #808e3ca9
+def fit_seeds(cfg, data, seeds, log=None)->tuple:
+    "Train `cfg`'s network for each of `seeds` at once as one vmapped model; returns (models, histories), as `fit` per seed"
+    import copy, math
+    import torch, torch.nn.functional as F
+    from torch import nn
+    from torch.func import functional_call, stack_module_state, vmap
+    from sharpnb.models import get_net
+    from sharpnb.objective import evaluate
+    from sharpnb.train import _epoch_seed, batch_size
+    seeds = list(seeds)
+    if not seeds: raise SharpnbError("fit_seeds needs at least one seed.")
+    models = []
+    for s in seeds: set_seed(s); models.append(get_net(cfg.net, data.shape, data.n_cls).to(data.device).train())
+    if any(isinstance(m, nn.Dropout) for m in models[0].modules()):
+        raise SharpnbError(f"{cfg.net} has dropout; fit_seeds trains networks without it (F1, F2). Train its seeds one by one.")
+    if cfg.opt != 'adam': raise SharpnbError(f"fit_seeds implements the paper's ADAM only, not {cfg.opt!r}.")
+    params, bufs = stack_module_state(models)                 # {name: (K, ...)}; the parameters are leaves
+    base = copy.deepcopy(models[0]).to('meta')
+    fused = dict(fused=True) if data.device.type == 'cuda' else {}
+    opt = torch.optim.Adam(list(params.values()), lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.adam_eps, **fused)
+    def loss(p, b, xb, yb):
+        with torch.autocast(xb.device.type, torch.bfloat16, enabled=xb.device.type == 'cuda'):
+            out = functional_call(base, (p, b), (xb,))
+        return F.cross_entropy(out.float(), yb)
+    vloss, bs, K = vmap(loss), batch_size(cfg, data.n_train), len(seeds)
+    hist = [[] for _ in seeds]
+    for epoch in range(cfg.n_epochs):
+        t0, tot = time.perf_counter(), torch.zeros(K, device=data.device)
+        its = [data.batches(bs, torch.Generator().manual_seed(_epoch_seed(s, epoch, 1))) for s in seeds]
+        for batch in zip(*its):                                # seed k's batch i, as `fit` with seed k draws it
+            xb, yb = torch.stack([data.prep(x) for x, _ in batch]), torch.stack([y for _, y in batch])
+            opt.zero_grad(set_to_none=True)
+            ls = vloss(params, bufs, xb, yb)
+            ls.sum().backward(); opt.step()                    # the K losses are independent: one backward serves all
+            tot += ls.detach() * yb.shape[1]
+        run = (tot / data.n_train).tolist()                    # the one sync per epoch
+        with torch.no_grad():
+            for k, m in enumerate(models):
+                for n, p in m.named_parameters(): p.copy_(params[n][k])
+                for n, b in m.named_buffers(): b.copy_(bufs[n][k])
+        for k, m in enumerate(models):
+            if not math.isfinite(run[k]): raise SharpnbError(f"seed {seeds[k]}: the training loss became {run[k]} in epoch {epoch + 1}.")
+            tr = evaluate(m, data.x_train, data.y_train, data.prep, cfg.eval_chunk, cfg.eval_bn)
+            te = evaluate(m, data.x_test, data.y_test, data.prep, cfg.eval_chunk, cfg.eval_bn)
+            hist[k].append(dict(epoch=epoch + 1, bs=bs, run_loss=run[k], train_loss=tr['loss'], train_acc=tr['acc'],
+                                test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
+        if log: log(f"{cfg.net} bs={bs} seeds {seeds} epoch {epoch + 1}/{cfg.n_epochs}: train loss " + ', '.join(f"{h[-1]['train_loss']:.4f}" for h in hist))
+    for m in models: m.train()
+    return models, hist
