@@ -117,7 +117,7 @@ def count_ops(fn)->int:
     with _Count(): fn()
     return _Count.n
 
-# %% ../nbs/08c_bench.ipynb #6cac10fe
+# %% ../nbs/08c_bench.ipynb #24ec9c0c
 def bench_data(net:str='F1', data:str='fashion-mnist', rows:int=2000, test_rows:int|None=None, device='cpu',
                data_root=None)->Data:
     "The benchmark data: `rows` stratified training rows (and `test_rows` test rows) of `data`, or synthetic images"
@@ -146,13 +146,13 @@ def minimisers(data:Data, sb_run=None, lb_run=None, epochs:int=5, net:str='F1', 
 
 def _minimiser(regime, data, run, epochs, net, data_root, width=None):
     "(model, description) of the `regime` minimiser: the run directory `run`, or trained on `data`"
-    from sharpnb.train import SB, fit, load_run
+    from sharpnb.train import SB, batch_size, fit, load_run
     if run is not None:
         m, _, cfg = load_run(run, device=str(data.device), data_root=data_root)
         return m.eval(), f"run {run} ({cfg.net}, {cfg.regime}, {cfg.n_epochs} epochs, seed {cfg.seed})"
     m = _model(net, data, width=width)
-    fit(m, data, replace(SB, net=net, regime=regime, n_epochs=epochs, device=str(data.device)), progress=False)
-    bs = 256 if regime == 'SB' else max(1, round(0.1 * data.n_train))
+    cfg = replace(SB, net=net, regime=regime, n_epochs=epochs, device=str(data.device))
+    fit(m, data, cfg, progress=False); bs = batch_size(cfg, data.n_train)
     return m.eval(), f"trained here: {net}{'' if width is None else f' at width {width}'}, {regime} (bs {bs}), {epochs} epochs on {data.n_train} rows, seed 0"
 
 def _lb_problem(data:Data, lb_run, rows, epochs, data_root, width=None)->tuple:
@@ -226,15 +226,16 @@ def epoch_flops(net:str, data:Data, bs:int, width=None)->dict:
     return dict(flops=per_row_step * data.n_train + per_row_fwd * (data.n_train + data.n_test),
                 train_flops=per_row_step * data.n_train, ops_per_step=ops, steps=-(-data.n_train // bs))
 
-# %% ../nbs/08c_bench.ipynb #eadf910e
+# %% ../nbs/08c_bench.ipynb #856349ea
 def bench_train(device='cpu', tiny:bool=False, reps:int=5, net:str='F1', data:str='fashion-mnist', rows:int|None=None,
                 test_rows:int|None=None, epochs:int=1, bs=None, workers:int|None=None, limits:dict|None=None, data_root=None, log=None, **_)->dict:
     "Training throughput: `naive_train` vs `sharpnb.train.fit` at SB (256) and LB (10% of the rows), with the GEMM rate alternated"
-    from sharpnb.train import SB, fit
+    from sharpnb.train import SB, batch_size, fit
     dev = get_device(device)
     rows = rows or (512 if tiny else 5000); test_rows = test_rows or (256 if tiny else 2000)
     d = bench_data(net, data, rows, test_rows, dev, data_root)
-    bss = dict(SB=256, LB=max(1, round(0.1 * d.n_train))) if bs is None else {f'bs{b}': b for b in bs}
+    bss = ({r: batch_size(replace(SB, regime=r), d.n_train) for r in ('SB', 'LB')} if bs is None   # the paper's two sizes
+           else {f'bs{b}': b for b in bs})
     width = TINY_WIDTH if tiny else None
     workers = (0 if dev.type == 'cpu' else 4) if workers is None else workers
     gemm_dtype = torch.float32 if dev.type == 'cpu' else torch.bfloat16
@@ -418,17 +419,18 @@ def bench_parametric(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=No
                 checks={k: all(v <= 1e-3 for v in dd.values()) for k, dd in diff.items()},
                 times=ts, ratios=ratios, peers=dict(loss_landscapes=None if ll is None else 'loss-landscapes 3.0.6'))
 
-# %% ../nbs/08c_bench.ipynb #2d25b2cb
+# %% ../nbs/08c_bench.ipynb #e9619f36
 def bench_sweep(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist', bs=None,
                 seeds=None, epochs:int|None=None, parallel:int=2, data_root=None, log=None, k_vmap:int|None=None, **_)->dict:
     "Batch-size × seed sweep: sequential in-process `train_run`s vs `run_sweep` (one process per run); K seeds vmapped vs one by one"
     from sharpnb.sweep import run_sweep
-    from sharpnb.train import SB, train_run
+    from sharpnb.train import SB, batch_size, train_run
     dev = get_device(device)
     rows, epochs = rows or (256 if tiny else 2000), epochs or (1 if tiny else 2)
     try: load_data(data, data_root, 'cpu', download=False)
     except SharpnbError: data = 'synthetic'
-    bs, seeds = bs or ([128] if tiny else [256, max(1, round(0.1 * rows))]), seeds or ([0] if tiny else [0, 1])
+    bs = bs or ([128] if tiny else [batch_size(replace(SB, regime=r), rows) for r in ('SB', 'LB')])
+    seeds = seeds or ([0] if tiny else [0, 1])
     test_rows = 64 if tiny else 500
     root = Path(tempfile.mkdtemp(prefix='sharpnb-bench-sweep-'))
     k = iter(range(10**6))
