@@ -81,7 +81,7 @@ def evaluate(model:nn.Module,
     res = res.tolist()   # the one sync
     return dict(loss=res[0], acc=res[1])
 
-# %% ../nbs/03_objective.ipynb #3f7b14b4
+# %% ../nbs/03_objective.ipynb #a99863a7
 _SHARD = ContextVar('sharpnb_shard_group', default=None)
 
 @contextmanager
@@ -109,11 +109,8 @@ class FullBatch:
         self.n_evals = 0    # full-data passes made (loss, loss_grad or hvp)
         self._my = shard_chunks(len(y), chunk, bn, self.group)   # this rank's chunks (all of them without a group)
 
-    def _params(self, w):
-        out, i = {}, 0
-        for k, s in zip(self.names, self.shapes):
-            n = s.numel(); out[k] = w[i:i+n].view(s); i += n
-        return out
+    def _params(self, w):   # one split: its backward is a single cat (slices would each scatter into a zero (n,) tensor)
+        return {k: t.view(s) for k, s, t in zip(self.names, self.shapes, w.split([s.numel() for s in self.shapes]))}
 
     def _chunk_loss(self, w, i, j):
         out = functional_call(self.model, self._params(w), (self.prep(self.x[i:j]),))
