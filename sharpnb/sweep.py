@@ -172,7 +172,7 @@ def cmd_sweep(a)->dict:
     print(sweep_csv(res['rows']).rstrip() + f"\n-> {Path(a.out)/'sweep.json'}, {Path(a.out)/'sweep.csv'}")
     return res
 
-# %% ../nbs/08b_sweep.ipynb #808e3ca9
+# %% ../nbs/08b_sweep.ipynb #34e95ada
 def fit_seeds(cfg, data, seeds, log=None)->tuple:
     "Train `cfg`'s network for each of `seeds` at once as one vmapped model; returns (models, histories), as `fit` per seed"
     import copy, math
@@ -191,8 +191,7 @@ def fit_seeds(cfg, data, seeds, log=None)->tuple:
     if cfg.opt != 'adam': raise SharpnbError(f"fit_seeds implements the paper's ADAM only, not {cfg.opt!r}.")
     params, bufs = stack_module_state(models)                 # {name: (K, ...)}; the parameters are leaves
     base = copy.deepcopy(models[0]).to('meta')
-    fused = dict(fused=True) if data.device.type == 'cuda' else {}
-    opt = torch.optim.Adam(list(params.values()), lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.adam_eps, **fused)
+    opt = torch.optim.Adam(list(params.values()), lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.adam_eps, fused=True)   # as make_opt
     def loss(p, b, xb, yb):
         with torch.autocast(xb.device.type, torch.bfloat16, enabled=xb.device.type == 'cuda'):
             out = functional_call(base, (p, b), (xb,))
