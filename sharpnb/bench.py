@@ -21,9 +21,10 @@ from .models import NETS, get_net, mlp
 
 # %% auto #0
 __all__ = ['TINY_WIDTH', 'TARGETS', 'SUITES', 'timed', 'alternate', 'stats', 'ratio', 'gemm_rate', 'mem_bandwidth',
-           'launch_latency', 'machine_limits', 'count_flops', 'count_ops', 'bench_data', 'minimisers', 'PerSample',
-           'naive_train', 'epoch_flops', 'bench_train', 'bench_sharpness', 'bench_hessian', 'bench_parametric',
-           'bench_sweep', 'check_targets', 'run_suite', 'report', 'summary', 'bench_args', 'cmd_bench', 'main']
+           'launch_latency', 'machine_limits', 'count_flops', 'count_ops', 'gemm_replay', 'bench_data', 'minimisers',
+           'PerSample', 'naive_train', 'epoch_flops', 'bench_train', 'bench_sharpness', 'krylov_trace', 'bench_hessian',
+           'bench_parametric', 'bench_sweep', 'check_targets', 'run_suite', 'report', 'summary', 'bench_args',
+           'cmd_bench', 'main']
 
 # %% ../nbs/08c_bench.ipynb #643093a6
 def timed(fn, device='cpu')->tuple:
@@ -99,7 +100,7 @@ def machine_limits(device='cpu', tiny:bool=False)->dict:
     if dev.type == 'cuda': out['bf16_gemm_gflops'] = gemm_rate(dev, torch.bfloat16, 8192)
     return out
 
-# %% ../nbs/08c_bench.ipynb #7b30305e
+# %% ../nbs/08c_bench.ipynb #29cbd82e
 def count_flops(fn)->int:
     "FLOPs of the matmuls and convolutions that `fn()` runs"
     from torch.utils.flop_counter import FlopCounterMode
@@ -116,6 +117,30 @@ def count_ops(fn)->int:
             return func(*args, **(kwargs or {}))
     with _Count(): fn()
     return _Count.n
+
+_MATMULS = {torch.ops.aten.mm.default, torch.ops.aten.addmm.default, torch.ops.aten.bmm.default,
+            torch.ops.aten.convolution.default, torch.ops.aten.convolution_backward.default}
+
+def gemm_replay(fn, device='cpu', reps:int=5)->dict:
+    "The matmuls and convolutions that `fn()` runs, replayed alone on random operands of the same shapes, strides and dtypes: FLOPs, seconds, GFLOP/s"
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import FlopCounterMode
+    calls, dev = [], torch.device(device)
+    def like(t):   # random values, same shape and strides (a transposed or expanded operand stays so)
+        size = 1 + sum((n - 1) * st for n, st in zip(t.shape, t.stride()))
+        return torch.randn(size, device=dev).to(t.dtype).as_strided(t.shape, t.stride())
+    class _Rec(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            if func in _MATMULS: calls.append((func, [like(a) if torch.is_tensor(a) else a for a in args]))
+            return func(*args, **(kwargs or {}))
+    with _Rec(): fn()
+    ops = calls
+    def run():
+        for f, args in ops: f(*args)
+    with FlopCounterMode(display=False) as fc: run()
+    flops = int(fc.get_total_flops())
+    s = statistics.median(timed(run, dev)[1] for _ in range(reps))
+    return dict(n=len(ops), flops=flops, seconds=s, gflops=flops / s / 1e9)
 
 # %% ../nbs/08c_bench.ipynb #24ec9c0c
 def bench_data(net:str='F1', data:str='fashion-mnist', rows:int=2000, test_rows:int|None=None, device='cpu',
@@ -211,7 +236,7 @@ def naive_train(model:nn.Module, data:Data,
                          test_loss=b['loss'], test_acc=b['acc']))
     return hist
 
-# %% ../nbs/08c_bench.ipynb #517269db
+# %% ../nbs/08c_bench.ipynb #75c1219e
 def epoch_flops(net:str, data:Data, bs:int, width=None)->dict:
     "Matmul/conv FLOPs of one epoch of `fit` (training pass, then evaluation of both splits) and ATen operations per step"
     m = _model(net, data, width=width)
@@ -223,10 +248,16 @@ def epoch_flops(net:str, data:Data, bs:int, width=None)->dict:
     m.train(); opt = make_opt(m, SB)
     plain_step(m, opt, xb, yb)                                # Adam state exists: count a steady-state step
     ops = count_ops(lambda: plain_step(m, opt, xb, yb))
-    return dict(flops=per_row_step * data.n_train + per_row_fwd * (data.n_train + data.n_test),
-                train_flops=per_row_step * data.n_train, ops_per_step=ops, steps=-(-data.n_train // bs))
+    from sharpnb.objective import evaluate
+    k = min(SB.eval_chunk, data.n_train)                      # fit evaluates in chunks of this many rows
+    rs = gemm_replay(lambda: plain_step(m, opt, xb, yb), data.device)
+    re = gemm_replay(lambda: evaluate(m, data.x_train[:k], data.y_train[:k], data.prep, k), data.device)
+    flops = per_row_step * data.n_train + per_row_fwd * (data.n_train + data.n_test)
+    gemm_s = rs['seconds'] * data.n_train / len(yb) + re['seconds'] * (data.n_train + data.n_test) / k
+    return dict(flops=flops, train_flops=per_row_step * data.n_train, ops_per_step=ops, steps=-(-data.n_train // bs),
+                gemm_s=gemm_s, gemm_replay_gflops=flops / gemm_s / 1e9)
 
-# %% ../nbs/08c_bench.ipynb #856349ea
+# %% ../nbs/08c_bench.ipynb #dbd662f5
 def bench_train(device='cpu', tiny:bool=False, reps:int=5, net:str='F1', data:str='fashion-mnist', rows:int|None=None,
                 test_rows:int|None=None, epochs:int=1, bs=None, workers:int|None=None, limits:dict|None=None, data_root=None, log=None, **_)->dict:
     "Training throughput: `naive_train` vs `sharpnb.train.fit` at SB (256) and LB (10% of the rows), with the GEMM rate alternated"
@@ -268,7 +299,9 @@ def bench_train(device='cpu', tiny:bool=False, reps:int=5, net:str='F1', data:st
             same_round=statistics.median(per_round), same_round_gflops=gf,
             rows_per_s=dict(naive=d.n_train * epochs / statistics.median(ts['naive']),
                             sharpnb=d.n_train * epochs / statistics.median(ts['sharpnb'])),
-            launch_floor_s=floor, launch=floor / statistics.median(ts['sharpnb']))
+            launch_floor_s=floor, launch=floor / statistics.median(ts['sharpnb']),
+            gemm_s=w['gemm_s'] * epochs, gemm_replay_gflops=w['gemm_replay_gflops'],   # the epoch's own matmuls, alone
+            gemm_share=w['gemm_s'] * epochs / statistics.median(ts['sharpnb']))
         res['work'][name] = w
     res['agree'] = all(res['checks'].values())
     return res
@@ -302,7 +335,7 @@ def bench_sharpness(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=Non
                 efficiency=dict(fg_floor=floor / t, fg_flops=fg, floor_s=floor, gemm_gflops=gemm,
                                 solver_s=ans['sharpnb']['seconds'] - ans['sharpnb']['f_seconds']))
 
-# %% ../nbs/08c_bench.ipynb #20aaa1c7
+# %% ../nbs/08c_bench.ipynb #f5b1ba99
 class _Counting:
     "Count the calls of `mod.name` while in the block"
     def __init__(self, mod, name): self.mod, self.name, self.n = mod, name, 0
@@ -330,6 +363,28 @@ def _pyhessian(model, xb, y, dev, tol, probes=None):
             out = dict(trace=float(s.mean()), se=float(s.std(ddof=1) / math.sqrt(len(s))), probes=len(s))
     for p in model.parameters(): p.grad = None             # PyHessian's create_graph leaves a reference cycle
     return dict(out, n_hvp=c.n)
+
+def krylov_trace(hvp, n:int, like:torch.Tensor, steps:int=10, seed:int=0)->dict:
+    "Top-eigenvalue estimate after each of `steps` products, from one start vector: Lanczos (largest Ritz value) and power iteration (Rayleigh quotient)"
+    g = torch.Generator().manual_seed(seed)
+    q = torch.randn(n, generator=g, dtype=torch.float64).to(like.device); q /= q.norm()
+    Q, a, b, lanczos = [q], [], [], []
+    for _ in range(steps):                                   # Lanczos, fully reorthogonalised in float64
+        w = hvp(Q[-1].to(like.dtype)).double(); a.append(float(w @ Q[-1]))
+        Qm = torch.stack(Q, 1)
+        for _ in range(2): w = w - Qm @ (Qm.T @ w)
+        T = np.diag(a) + np.diag(b, 1) + np.diag(b, -1)
+        lanczos.append(float(np.linalg.eigvalsh(T)[-1]))
+        b.append(float(w.norm())); Q.append(w / b[-1])
+    v, power = Q[0], []
+    for _ in range(steps):                                   # power iteration from the same vector
+        w = hvp(v.to(like.dtype)).double(); power.append(float(v @ w)); v = w / w.norm()
+    return dict(lanczos=lanczos, power=power)
+
+def _products_to(est:list, lam:float, err:float)->int|None:
+    "Products after which the estimates stay within relative error `err` of `lam`"
+    ok = [abs(e - lam) <= err * abs(lam) for e in est]
+    return next((i + 1 for i in range(len(ok)) if all(ok[i:])), None)
 
 def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist', tol:float=1e-3,
                   probes:int|None=None, sb_run=None, lb_run=None, epochs:int|None=None, data_root=None, log=None, **_)->dict:
@@ -361,6 +416,10 @@ def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None,
     if ph is not None: impls['pyhessian_trace'] = lambda: _pyhessian(lb, prep(x), y, dev, tol, probes)
     ans, ts = alternate(impls, reps, dev, log=log)
     err = {k: abs(v['eig'] - lam) / abs(lam) for k, v in ans.items() if 'eig' in v}
+    kt = krylov_trace(fb.hvp_at(), fb.n, fb.w0, steps=10)      # how many products any Krylov method needs for a given accuracy
+    target = err.get('pyhessian_eig', tol)
+    kt.update(rel_err={k: [abs(e - lam) / abs(lam) for e in v] for k, v in kt.items()}, at_accuracy=target,
+              products_to=dict(lanczos=_products_to(kt['lanczos'], lam, target), power=_products_to(kt['power'], lam, target)))
     checks = dict(lanczos_accuracy=err['sharpnb_lanczos'] <= max(err.get('pyhessian_eig', 0.), tol))
     ratios = dict(power=ratio(ts['sharpnb_power'], ts['sharpnb_lanczos']))
     if ph is not None:
@@ -374,7 +433,7 @@ def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None,
     gemm = gemm_rate(dev, torch.float32, 256 if tiny else 1024 if dev.type == 'cpu' else 8192)
     t_hvp = statistics.median(ts['sharpnb_trace']) / probes
     return dict(problem=dict(model=desc, rows=len(y), n=fb.n, bn='running', tol=tol, probes=probes),
-                answers=dict(ans, reference=dict(eig=lam, tol=1e-8, n_hvp=ref.n_hvp), rel_err=err),
+                answers=dict(ans, reference=dict(eig=lam, tol=1e-8, n_hvp=ref.n_hvp), rel_err=err), convergence=kt,
                 checks=checks, times=ts, ratios=ratios, peers=dict(pyhessian=None if ph is None else 'pyhessian 0.1'),
                 efficiency=dict(hvp_floor=hv / gemm / 1e9 / t_hvp, hvp_flops=hv, gemm_gflops=gemm, hvp_s=t_hvp))
 
