@@ -4,6 +4,15 @@
 #   OUT=/some/dir bash benchmarks/gpu.sh                  # every suite on cuda, about 8 minutes on one H200
 #   OUT=/tmp/b bash benchmarks/gpu.sh --device cpu --tiny # the same script end to end at CI size (about 5 min on the loaded 2-core CPU)
 #
+# From a session lent the device tool: `bash benchmarks/device-prep.sh` here, then ONE call
+#   run(command='PACK=1 OUT=$OUT bash benchmarks/gpu.sh', carry=['.carry'], timeout_s=600)
+# and give_back; commit $OUT's records under benchmarks/results/ (they name the GPU).
+#
+# An $OUT that already holds records of the device is refused unless FORCE=1.
+# With .carry/ from benchmarks/device-prep.sh carried along, the peers are installed from its wheels
+# and Fashion-MNIST is read from it. The whole run ends within $DEADLINE seconds (default 540, under
+# the device tool's 10-minute limit per command): each suite gets at most $LIMIT seconds and what is
+# left; a suite that would start with less than 30 s is skipped and said so.
 # Each suite runs in its own process (python -m sharpnb.bench) with a time limit, so one failure or
 # overrun does not lose the others. Under $OUT (default benchmarks/results/gpu): <suite>-<device>.json
 # (the full record), <suite>-<device>.log (every round), env-<device>.txt (nvidia-smi, versions), and
@@ -12,7 +21,7 @@
 # the peers (pyhessian, loss-landscapes) are measured if installed, else recorded as unavailable.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-DEVICE=cuda; TINY=(); LIMIT=150
+DEVICE=cuda; TINY=(); LIMIT=150; DEADLINE="${DEADLINE:-540}"; START=$(date +%s)
 while [ $# -gt 0 ]; do
   case "$1" in
     --device) DEVICE="$2"; shift 2;;
@@ -21,7 +30,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 OUT="${OUT:-benchmarks/results/gpu}"
+if { compgen -G "$OUT/*-$DEVICE.json" || compgen -G "$OUT/gpu-$DEVICE.tgz"; } > /dev/null && [ "${FORCE:-0}" != 1 ]; then
+  echo "$OUT already holds $DEVICE records; FORCE=1 replaces them (nothing was run)" >&2; exit 2
+fi
 mkdir -p "$OUT"
+REC="$OUT"                                   # PACK=1: records in one archive, $OUT/gpu-<device>.tgz (the device tool returns 8 files at most)
+if [ "${PACK:-0}" = 1 ]; then REC="$(mktemp -d)"; fi
+pack() { [ "$REC" = "$OUT" ] || { tar czf "$OUT/.gpu-$DEVICE.tgz" -C "$REC" . && mv "$OUT/.gpu-$DEVICE.tgz" "$OUT/gpu-$DEVICE.tgz"; }; }
 PY=python3; [ -x .venv/bin/python ] && PY=.venv/bin/python
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-4}"
 
@@ -29,12 +44,21 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-4}"
   $PY -c "import torch, sys; print(sys.version); print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.is_available() and torch.cuda.get_device_name(0))"
   $PY -c "import pyhessian; print('pyhessian ok')" 2>&1 | tail -1
   $PY -c "import loss_landscapes; print('loss-landscapes ok')" 2>&1 | tail -1
-} > "$OUT/env-$DEVICE.txt" 2>&1
-cat "$OUT/env-$DEVICE.txt"
+} > "$REC/env-$DEVICE.txt" 2>&1
+cat "$REC/env-$DEVICE.txt"
 
-DATA=fashion-mnist
-$PY -c "from sharpnb.data import load_data; load_data('fashion-mnist', download=False)" >/dev/null 2>&1 || DATA=synthetic
-echo "data: $DATA"
+if compgen -G ".carry/wheels/*.whl" > /dev/null; then      # the peers, carried as wheels (no network there)
+  $PY -m pip install -q --no-index --no-deps --no-compile --target /tmp/peers .carry/wheels/*.whl \
+    && export PYTHONPATH="/tmp/peers${PYTHONPATH:+:$PYTHONPATH}"
+fi
+DATA=fashion-mnist; ROOT=()
+if compgen -G ".carry/fashion-mnist/*.gz" > /dev/null; then ROOT=(--data-root /tmp/sharpnb-data)
+  $PY -c "from sharpnb.data import load_data; load_data('fashion-mnist', '/tmp/sharpnb-data', download=False, debian_fmnist='.carry/fashion-mnist')" \
+    || ROOT=()
+fi
+$PY -c "import sys; from sharpnb.data import load_data; load_data('fashion-mnist', sys.argv[1] if len(sys.argv) > 1 else None, download=False)" \
+  "${ROOT[@]:1}" >/dev/null 2>&1 || DATA=synthetic
+echo "data: $DATA ${ROOT[*]}"
 
 # Problem sizes: CI size with --tiny; otherwise large enough for a GPU to leave the launch-bound regime.
 if [ ${#TINY[@]} -gt 0 ]; then
@@ -47,12 +71,16 @@ fi
 fail=0
 run() {   # run NAME ARGS...: one suite in one process, its record and log under $OUT
   local name="$1"; shift
-  echo "== $name"
-  timeout "$LIMIT" $PY -m sharpnb.bench --device "$DEVICE" "${TINY[@]}" --out "$OUT/$name-$DEVICE.json" "$@" \
-    > "$OUT/$name-$DEVICE.log" 2>&1
+  local left=$(( DEADLINE - $(date +%s) + START - 15 ))   # 15 s kept for the summary
+  local lim=$(( left < LIMIT ? left : LIMIT ))
+  echo "== $name (limit ${lim}s)"
+  if [ "$lim" -lt 30 ]; then echo "SKIPPED: $name (the run's ${DEADLINE}s are spent)"; fail=1; return; fi
+  timeout "$lim" $PY -m sharpnb.bench --device "$DEVICE" "${TINY[@]}" "${ROOT[@]}" --out "$REC/$name-$DEVICE.json" --force "$@" \
+    > "$REC/$name-$DEVICE.log" 2>&1
   local rc=$?
-  tail -n 25 "$OUT/$name-$DEVICE.log" | grep -v '^  round' || true
-  [ $rc -eq 0 ] || { echo "FAILED: $name (exit $rc; see $OUT/$name-$DEVICE.log)"; fail=1; }
+  tail -n 25 "$REC/$name-$DEVICE.log" | grep -v '^  round' || true
+  [ $rc -eq 0 ] || { echo "FAILED: $name (exit $rc; see $name-$DEVICE.log)"; fail=1; }
+  pack                                       # what is done so far survives a kill
 }
 run train      --suite train --net F1 --data "$DATA" "${TRAIN[@]}"
 run train-C1   --suite train --net C1 --data synthetic "${CONV[@]}"
@@ -62,6 +90,7 @@ run hessian    --suite hessian    --data "$DATA" "${HESS[@]}"
 run parametric --suite parametric --data "$DATA" "${PARAM[@]}"
 run sweep      --suite sweep      --data "$DATA" "${SWEEP[@]}"
 
-$PY -c "import sys; from sharpnb.bench import summary; print(summary(sys.argv[1], sys.argv[2]))" "$OUT" "$DEVICE" \
-  | tee "$OUT/summary-$DEVICE.txt"
+$PY -c "import sys; from sharpnb.bench import summary; print(summary(sys.argv[1], sys.argv[2]))" "$REC" "$DEVICE" \
+  | tee "$REC/summary-$DEVICE.txt"
+pack; [ "$REC" = "$OUT" ] || cp "$REC/summary-$DEVICE.txt" "$OUT/"
 exit $fail

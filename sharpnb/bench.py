@@ -257,7 +257,7 @@ def epoch_flops(net:str, data:Data, bs:int, width=None)->dict:
     return dict(flops=flops, train_flops=per_row_step * data.n_train, ops_per_step=ops, steps=-(-data.n_train // bs),
                 gemm_s=gemm_s, gemm_replay_gflops=flops / gemm_s / 1e9)
 
-# %% ../nbs/08c_bench.ipynb #dbd662f5
+# %% ../nbs/08c_bench.ipynb #81e95c1b
 def bench_train(device='cpu', tiny:bool=False, reps:int=5, net:str='F1', data:str='fashion-mnist', rows:int|None=None,
                 test_rows:int|None=None, epochs:int=1, bs=None, workers:int|None=None, limits:dict|None=None, data_root=None, log=None, **_)->dict:
     "Training throughput: `naive_train` vs `sharpnb.train.fit` at SB (256) and LB (10% of the rows), with the GEMM rate alternated"
@@ -278,15 +278,16 @@ def bench_train(device='cpu', tiny:bool=False, reps:int=5, net:str='F1', data:st
                answers={}, checks={}, times={}, ratios={}, efficiency={}, work={})
     for name, b in bss.items():
         cfg = replace(SB, net=net, bs=b, n_epochs=epochs, device=str(dev))
+        probe = []                                                            # the GEMM rate, measured once per round
         impls = dict(naive=lambda: naive_train(_model(net, d, width=width), d, b, epochs, workers=workers)[-1],
                      sharpnb=lambda: fit(_model(net, d, width=width), d, cfg, progress=False)[-1],
-                     gemm=lambda: gemm_rate(dev, gemm_dtype, gemm_n, reps=1))
+                     gemm=lambda: probe.append(gemm_rate(dev, gemm_dtype, gemm_n, reps=3)))
         if log: log(f"{net} {name} (bs {b}):")
         ans, ts = alternate(impls, reps, dev, log=log)
         w = epoch_flops(net, d, b, width)
-        gf = [2 * gemm_n**3 / t / 1e9 for t in ts['gemm']]                    # the GEMM rate, per round
+        gf = probe[-reps:]                                                    # the timed rounds' rates (not the warm-up's)
         per_round = [w['flops'] * epochs / t / 1e9 / g for t, g in zip(ts['sharpnb'], gf)]
-        peak = max(gf + [limits[peak_key]])                                   # the best rate seen in this run: the limit
+        peak = max(gf + [limits[peak_key], w['gemm_replay_gflops']])          # the best GEMM rate seen in this run: the limit
         achieved = w['flops'] * epochs / statistics.median(ts['sharpnb']) / 1e9
         res['answers'][name] = dict(naive=ans['naive'], sharpnb=ans['sharpnb'])
         rtol = 1e-3 if dev.type == 'cpu' else 3e-2               # sharpnb trains in bf16 autocast on a GPU, the baseline in fp32
@@ -576,7 +577,7 @@ def check_targets(res:dict)->list:
     return [dict(what=w, key=k, goal=g, measured=(m := _get(res, k)), met=None if m is None else bool(m >= g))
             for s, dv, n, k, g, w in TARGETS if s == res['suite'] and dv == dev and n in (None, net)]
 
-# %% ../nbs/08c_bench.ipynb #8fe7bf7a
+# %% ../nbs/08c_bench.ipynb #9e537012
 SUITES = dict(train=bench_train, sharpness=bench_sharpness, hessian=bench_hessian, parametric=bench_parametric, sweep=bench_sweep)
 
 def run_suite(suite:str,          # one of SUITES
@@ -584,12 +585,15 @@ def run_suite(suite:str,          # one of SUITES
               tiny:bool=False,    # CI-sized problem (seconds)
               reps:int|None=None, # timed rounds (default 5; 2 when tiny)
               out=None,           # write the JSON record here
+              force:bool=False,   # replace an existing record at `out`
               log=None, **kw)->dict:
     "Run benchmark `suite` on `device`: the JSON-able record (problem, answers, times, ratios, limits, targets, load, provenance)"
     if suite not in SUITES: raise SharpnbError(f"Unknown suite {suite!r}; use one of {', '.join(SUITES)}.")
     dev = get_device(device)
     reps = reps or (2 if tiny else 5)
     if reps < 1: raise SharpnbError(f"--reps must be a positive integer, got {reps}.")
+    if out and Path(out).exists() and not force:
+        raise SharpnbError(f"{out} already holds a record; use --force to replace it, or another --out (nothing was run).")
     t0, load0 = time.perf_counter(), os.getloadavg()
     lim = machine_limits(dev, tiny)
     res = dict(suite=suite, device=str(dev), tiny=tiny, reps=reps, threads=torch.get_num_threads(), limits_before=lim)
@@ -637,7 +641,7 @@ def summary(root,            # directory of records (<suite>-<device>.json)
             L.append(f"{f.stem:<22s} {str(r['agree']):>5s}  {t['what'][:70]:<70s} {t['goal']:6.3g} {m:>9s}  {t['met']}")
     return '\n'.join(L)
 
-# %% ../nbs/08c_bench.ipynb #17608f21
+# %% ../nbs/08c_bench.ipynb #24c0b4ed
 def bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     "Add the arguments of `sharpnb bench` to the (sub)parser `p`"
     def pos(s):
@@ -661,6 +665,7 @@ def bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument('--lb-run', help='LB run directory')
     p.add_argument('--data-root')
     p.add_argument('--out', help='write the JSON record here')
+    p.add_argument('--force', action='store_true', help='replace an existing --out record')
     p.add_argument('--quiet', action='store_true', help='no per-round lines')
     if '--json' not in p._option_string_actions: p.add_argument('--json', action='store_true', help='print the JSON record')
     return p
@@ -671,7 +676,7 @@ def cmd_bench(a)->dict:
               parallel=a.parallel, workers=a.workers, sb_run=a.sb_run, lb_run=a.lb_run, data_root=a.data_root)
     if a.net.upper() not in NETS: raise SharpnbError(f"Unknown network {a.net!r}. The paper's networks are {', '.join(NETS)}.")
     quiet = a.quiet or a.json
-    res = run_suite(a.suite, a.device, tiny=a.tiny, reps=a.reps, out=a.out,
+    res = run_suite(a.suite, a.device, tiny=a.tiny, reps=a.reps, out=a.out, force=a.force,
                     log=None if quiet else (lambda s: print(s, file=sys.stderr, flush=True)),
                     **{k: v for k, v in kw.items() if v is not None})
     print(json.dumps(res, indent=1, default=str) if a.json else report(res) + (f"\n-> {a.out}" if a.out else ''))

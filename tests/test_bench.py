@@ -60,7 +60,10 @@ def run(*args):
         except SystemExit as e: rc = e.code
     return rc, err.getvalue()
 
-def test_bad_input():
+def test_bad_input(tmp_path):
+    rec = tmp_path/'train.json'; rec.write_text('{"mine": 1}')
+    rc, err = run('bench', '--suite', 'train', '--tiny', '--out', str(rec))     # refused before any work
+    assert rc == 2 and '--force' in err and rec.read_text() == '{"mine": 1}'
     rc, err = run('bench', '--suite', 'speed'); assert rc == 2 and 'invalid choice' in err
     rc, err = run('bench', '--suite', 'train', '--reps', '0'); assert rc == 2 and 'positive integer' in err
     rc, err = run('bench', '--suite', 'train', '--net', 'F9'); assert rc == 2 and 'Unknown network' in err
