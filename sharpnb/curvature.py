@@ -19,7 +19,8 @@ from .core import *
 from .objective import EVAL_CHUNK, FullBatch
 
 # %% auto #0
-__all__ = ['EigResult', 'top_eigs', 'power_eigs', 'TraceResult', 'hutchinson_trace', 'curvature_report', 'hessian_report']
+__all__ = ['EigResult', 'top_eigs', 'lanczos_eigs', 'power_eigs', 'TraceResult', 'hutchinson_trace', 'curvature_report',
+           'hessian_report']
 
 # %% ../nbs/06_curvature.ipynb #7a313753
 @dataclass
@@ -79,6 +80,51 @@ def top_eigs(
     evals, V = evals[i].astype(np.float64), from_np(V[:, i], like)   # V: (n, k)
     res = _residuals(H, evals, V)
     return EigResult(evals, res, conv, H.n, time.perf_counter() - t0, 'lanczos', V if return_vecs else None)
+
+# %% ../nbs/06_curvature.ipynb #d4293cd5
+def lanczos_eigs(
+    hvp:Callable,                # v (n,) -> H v (n,), a symmetric operator
+    n:int,                       # dimension of H
+    k:int=1,                     # number of eigenpairs (the algebraically largest)
+    tol:float=1e-4,              # relative accuracy of the eigenvalues, by the estimate r²/gap
+    maxiter:int=100,             # HVPs at most (the basis holds this many float64 n-vectors)
+    seed:int=0,                  # seeds the start vector
+    v0:torch.Tensor|None=None,   # start vector instead of a seeded one
+    like:torch.Tensor|None=None, # tensor whose device and dtype the HVP expects (default: CPU float32)
+    return_vecs:bool=True,       # keep the (n, k) eigenvectors in the result
+)->EigResult:
+    "Top-`k` eigenpairs of `hvp` by Lanczos in torch, stopping after the first product at which every eigenvalue meets `tol`"
+    if not 0 < k < n: raise ValueError(f'need 0 < k < n, got k={k}, n={n}')
+    like = torch.empty(0) if like is None else like
+    t0, H, dev = time.perf_counter(), _Counted(hvp), like.device
+    q = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) if v0 is None else v0.detach().cpu().double()
+    Q = torch.empty(min(2 * k + 8, n + 1), n, dtype=torch.float64, device=dev)   # the basis, grown by doubling
+    Q[0] = (q / q.norm()).to(dev)
+    a, b, conv = [], [], False
+    for j in range(1, min(maxiter, n) + 1):
+        w = H(Q[j - 1].to(like.dtype)).double()
+        a.append(float(Q[j - 1] @ w))
+        for _ in range(2): w -= Q[:j].T @ (Q[:j] @ w)        # full re-orthogonalisation
+        beta = float(w.norm())
+        th, S = np.linalg.eigh(np.diag(a) + np.diag(b, 1) + np.diag(b, -1))
+        r = beta * np.abs(S[-1])                             # residual of every Ritz pair, from the recurrence
+        top = np.arange(j)[::-1][:k]                         # the k largest Ritz values
+        if j > k:
+            est = [_eig_err(th, r, i) for i in top]
+            conv = all(e <= tol * abs(th[i]) for e, i in zip(est, top))
+        if conv or beta <= 1e-12 * max(1., np.abs(th).max()): conv = conv or j >= k; break   # tol met, or an invariant subspace
+        if j == len(Q):
+            Q = torch.cat([Q, torch.empty(min(len(Q), n + 1 - len(Q)), n, dtype=Q.dtype, device=dev)])
+        b.append(beta); Q[j] = w / beta
+    top = top[:min(k, j)]
+    V = (Q[:j].T @ torch.as_tensor(S[:, top], device=dev)).to(like.dtype) if return_vecs else None
+    return EigResult(th[top].copy(), r[top].copy(), conv, H.n, time.perf_counter() - t0, 'lanczos-torch', V)
+
+def _eig_err(th, r, i)->float:
+    "Error estimate of Ritz value i: r_i²/gap, the gap to every other Ritz value shortened by that value's residual; r_i without a gap"
+    others = [abs(th[i] - th[l]) - r[l] for l in range(len(th)) if l != i]
+    gap = min(others) if others else 0.
+    return r[i] ** 2 / gap if gap > r[i] else r[i]
 
 # %% ../nbs/06_curvature.ipynb #4be3a441
 def power_eigs(
