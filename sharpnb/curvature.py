@@ -81,13 +81,13 @@ def top_eigs(
     res = _residuals(H, evals, V)
     return EigResult(evals, res, conv, H.n, time.perf_counter() - t0, 'lanczos', V if return_vecs else None)
 
-# %% ../nbs/06_curvature.ipynb #d4293cd5
+# %% ../nbs/06_curvature.ipynb #e75aad12
 def lanczos_eigs(
     hvp:Callable,                # v (n,) -> H v (n,), a symmetric operator
     n:int,                       # dimension of H
     k:int=1,                     # number of eigenpairs (the algebraically largest)
     tol:float=1e-4,              # relative accuracy of the eigenvalues, by the estimate r²/gap
-    maxiter:int=100,             # HVPs at most (the basis holds this many float64 n-vectors)
+    maxiter:int=100,             # HVPs at most (the basis holds this many n-vectors)
     seed:int=0,                  # seeds the start vector
     v0:torch.Tensor|None=None,   # start vector instead of a seeded one
     like:torch.Tensor|None=None, # tensor whose device and dtype the HVP expects (default: CPU float32)
@@ -97,14 +97,15 @@ def lanczos_eigs(
     if not 0 < k < n: raise ValueError(f'need 0 < k < n, got k={k}, n={n}')
     like = torch.empty(0) if like is None else like
     t0, H, dev = time.perf_counter(), _Counted(hvp), like.device
+    dt = like.dtype                                          # the basis in the HVP's precision: no conversions, half the traffic in float32
     q = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) if v0 is None else v0.detach().cpu().double()
-    Q = torch.empty(min(2 * k + 8, n + 1), n, dtype=torch.float64, device=dev)   # the basis, grown by doubling
-    Q[0] = (q / q.norm()).to(dev)
+    Q = torch.empty(min(2 * k + 8, n + 1), n, dtype=dt, device=dev)   # the basis, grown by doubling
+    Q[0] = (q / q.norm()).to(device=dev, dtype=dt)
     a, b, conv = [], [], False
     for j in range(1, min(maxiter, n) + 1):
-        w = H(Q[j - 1].to(like.dtype)).double()
+        w = H(Q[j - 1])
         a.append(float(Q[j - 1] @ w))
-        for _ in range(2): w -= Q[:j].T @ (Q[:j] @ w)        # full re-orthogonalisation
+        for _ in range(2): w = w - Q[:j].T @ (Q[:j] @ w)     # full re-orthogonalisation
         beta = float(w.norm())
         th, S = np.linalg.eigh(np.diag(a) + np.diag(b, 1) + np.diag(b, -1))
         r = beta * np.abs(S[-1])                             # residual of every Ritz pair, from the recurrence
@@ -117,7 +118,7 @@ def lanczos_eigs(
             Q = torch.cat([Q, torch.empty(min(len(Q), n + 1 - len(Q)), n, dtype=Q.dtype, device=dev)])
         b.append(beta); Q[j] = w / beta
     top = top[:min(k, j)]
-    V = (Q[:j].T @ torch.as_tensor(S[:, top], device=dev)).to(like.dtype) if return_vecs else None
+    V = Q[:j].T @ torch.as_tensor(S[:, top], device=dev, dtype=dt) if return_vecs else None
     return EigResult(th[top].copy(), r[top].copy(), conv, H.n, time.perf_counter() - t0, 'lanczos-torch', V)
 
 def _eig_err(th, r, i)->float:
