@@ -81,7 +81,7 @@ def top_eigs(
     res = _residuals(H, evals, V)
     return EigResult(evals, res, conv, H.n, time.perf_counter() - t0, 'lanczos', V if return_vecs else None)
 
-# %% ../nbs/06_curvature.ipynb #e75aad12
+# %% ../nbs/06_curvature.ipynb #219852ef
 def lanczos_eigs(
     hvp:Callable,                # v (n,) -> H v (n,), a symmetric operator
     n:int,                       # dimension of H
@@ -104,9 +104,9 @@ def lanczos_eigs(
     a, b, conv = [], [], False
     for j in range(1, min(maxiter, n) + 1):
         w = H(Q[j - 1])
-        a.append(float(Q[j - 1] @ w))
+        a.append(float(torch.sum(Q[j - 1] * w, dtype=torch.float64)))   # the scalars summed in float64
         for _ in range(2): w = w - Q[:j].T @ (Q[:j] @ w)     # full re-orthogonalisation
-        beta = float(w.norm())
+        beta = float(torch.sum(w * w, dtype=torch.float64)) ** 0.5
         th, S = np.linalg.eigh(np.diag(a) + np.diag(b, 1) + np.diag(b, -1))
         r = beta * np.abs(S[-1])                             # residual of every Ritz pair, from the recurrence
         top = np.arange(j)[::-1][:k]                         # the k largest Ritz values
