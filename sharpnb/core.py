@@ -16,9 +16,9 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['SharpnbError', 'get_device', 'set_seed', 'atomic_write_bytes', 'save_json', 'load_json', 'atomic_torch_save',
-           'safe_torch_load', 'git_sha', 'device_name', 'provenance', 'config_hash', 'trainable', 'n_params',
-           'get_flat', 'set_flat', 'flat_grad', 'to_np64', 'from_np']
+__all__ = ['RESULT_DIRS', 'SharpnbError', 'get_device', 'set_seed', 'atomic_write_bytes', 'save_json', 'load_json',
+           'atomic_torch_save', 'safe_torch_load', 'git_sha', 'device_name', 'provenance', 'config_hash', 'trainable',
+           'n_params', 'get_flat', 'set_flat', 'flat_grad', 'to_np64', 'from_np']
 
 # %% ../nbs/00_core.ipynb #b4c877cb
 class SharpnbError(Exception):
@@ -87,14 +87,17 @@ def safe_torch_load(path, map_location='cpu'):
         raise SharpnbError(f"Checkpoint {path} could not be loaded safely ({type(e).__name__}: {str(e)[:200]}). "
                            "It may be truncated or not a sharpnb checkpoint.")
 
-# %% ../nbs/00_core.ipynb #4f28d842
+# %% ../nbs/00_core.ipynb #c4fdee25
+RESULT_DIRS = ['benchmarks/results', 'nbs/paper/results']   # committed records, written by runs: not "code changes"
+
 def git_sha(path=None)->str|None:
-    "The git commit of the repository holding `path` (default: this package), `-dirty` if modified"
+    "The git commit of the repository holding `path` (default: this package), `-dirty` if tracked files outside `RESULT_DIRS` are modified"
     path = Path(path) if path else Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
     try:
         sha = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=path, capture_output=True, text=True, timeout=10)
         if sha.returncode: return None
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=path,
+        spec = [':(top)', *(f':(top,exclude){d}' for d in RESULT_DIRS)]
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', *spec], cwd=path,
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return sha.stdout.strip() + ('-dirty' if dirty else '')
     except (OSError, subprocess.SubprocessError): return None
