@@ -192,7 +192,7 @@ def hutchinson_trace(
     run = np.cumsum(s) / np.arange(1, len(s) + 1)
     return TraceResult(float(s.mean()), float(s.std(ddof=1) / np.sqrt(len(s))), run, len(s), conv, time.perf_counter() - t0)
 
-# %% ../nbs/06_curvature.ipynb #d3e2f2fd
+# %% ../nbs/06_curvature.ipynb #81d15ee7
 def _check_deterministic(hvp, n, like, seed, rtol=1e-4):
     "Two HVPs of one vector must agree; dropout or train-mode BN would make them differ"
     v = torch.randn(n, generator=torch.Generator().manual_seed(seed)).to(like)
@@ -213,21 +213,25 @@ def curvature_report(
     which:str='LA',              # 'LA' or 'LM', see `top_eigs`
     seed:int=0,                  # seeds the Lanczos start vector and the probes
     like:torch.Tensor|None=None, # tensor whose device and dtype the HVP expects
+    method:str='arpack',         # 'arpack' (`top_eigs`: tol on the residual) or 'lanczos' (`lanczos_eigs`: tol on the eigenvalue, 'LA' only)
 )->dict:
     "Top-`k` eigenvalues, residuals and trace ± se of `hvp` as a JSON-ready dict"
+    if method not in ('arpack', 'lanczos'): raise ValueError(f"method must be 'arpack' or 'lanczos', not {method!r}")
+    if method == 'lanczos' and which != 'LA': raise ValueError("method='lanczos' computes the largest eigenvalues only (which='LA')")
     t0 = time.perf_counter()
     like = torch.empty(0) if like is None else like
     det = _check_deterministic(hvp, n, like, seed)
-    e = top_eigs(hvp, n, k=k, which=which, tol=tol, seed=seed, like=like, return_vecs=False)
+    e = (top_eigs(hvp, n, k=k, which=which, tol=tol, seed=seed, like=like, return_vecs=False) if method == 'arpack' else
+         lanczos_eigs(hvp, n, k=k, tol=tol, seed=seed, like=like, return_vecs=False))
     t = hutchinson_trace(hvp, n, n_samples=trace_samples, seed=seed, rtol=trace_rtol, like=like)
-    return dict(n=n, k=k, which=which, seed=seed,
+    return dict(n=n, k=k, which=which, seed=seed, method=method,
                 top_eigs=e.evals.tolist(), residuals=e.residuals.tolist(), eig_converged=e.converged,
                 eig_n_hvp=e.n_hvp, eig_seconds=round(e.seconds, 3),
                 trace=t.trace, trace_se=t.se, trace_samples=t.n_hvp, trace_converged=t.converged,
                 trace_seconds=round(t.seconds, 3), determinism_err=det,
                 n_hvp=e.n_hvp + t.n_hvp + 2, seconds=round(time.perf_counter() - t0, 3))
 
-# %% ../nbs/06_curvature.ipynb #ca6ec644
+# %% ../nbs/06_curvature.ipynb #c3dcf913
 def hessian_report(
     model:nn.Module,             # network at the weights to measure
     x:torch.Tensor,              # all training inputs (on the model's device)
@@ -242,6 +246,7 @@ def hessian_report(
     tol:float=1e-4,              # Lanczos tolerance
     which:str='LA',              # 'LA' or 'LM', see `top_eigs`
     keep_graph:bool|None=None,   # reuse one gradient graph for every product (`FullBatch.hvp_at`); None: when the rows fit in one chunk
+    method:str='arpack',         # eigen-solver, see `curvature_report`
 )->dict:
     "Top-`k` Hessian eigenvalues and trace of the full-batch mean loss of `model` on `(x, y)`, as a JSON-ready dict"
     state = {k_: v.detach().clone() for k_, v in model.state_dict().items()}
@@ -252,7 +257,7 @@ def hessian_report(
         keep = len(x) <= chunk if keep_graph is None else keep_graph
         hvp = obj.hvp_at(w) if keep else (lambda v: obj.hvp(w, v))
         rep = curvature_report(hvp, obj.n, k=k, trace_samples=trace_samples,
-                               trace_rtol=trace_rtol, tol=tol, which=which, seed=seed, like=w)
+                               trace_rtol=trace_rtol, tol=tol, which=which, seed=seed, like=w, method=method)
         del hvp                                            # frees the kept graph
         loss = float(obj.loss(w))
     finally:
