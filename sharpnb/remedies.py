@@ -269,7 +269,7 @@ class SAM(torch.optim.Optimizer):
         for g in self.param_groups:
             for k, v in self.defaults.items(): g.setdefault(k, v)     # e.g. a checkpoint of a plain run
 
-# %% ../nbs/04a_remedies.ipynb #221cbdd5
+# %% ../nbs/04a_remedies.ipynb #12fbb62e
 def sam_step(model:nn.Module, opt:SAM, xb:torch.Tensor, yb:torch.Tensor)->torch.Tensor:
     "One SAM/ASAM update: per sub-batch of `opt.m` rows, the gradient at w + ε̂(w); averaged; one base step. Returns f_B(w)"
     if not isinstance(opt, SAM): raise SharpnbError("sam_step needs a SAM optimizer (see `sam_opt`).")
@@ -288,10 +288,7 @@ def sam_step(model:nn.Module, opt:SAM, xb:torch.Tensor, yb:torch.Tensor)->torch.
 
 def sam_opt(model:nn.Module, cfg:TrainCfg, rho:float=0.05, adaptive:bool=False, eta:float=0.01, m:int|None=None)->SAM:
     "A `SAM` around the optimizer of `cfg` (ADAM or SGD, its lr and moments) for the trainable weights of `model`"
-    kw = dict(fused=True)
-    if cfg.opt == 'adam': base, kw = torch.optim.Adam, dict(kw, lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.adam_eps)
-    elif cfg.opt == 'sgd': base, kw = torch.optim.SGD, dict(kw, lr=cfg.lr, momentum=cfg.momentum)
-    else: raise SharpnbError(f"Unknown optimizer {cfg.opt!r}: use adam or sgd.")
+    base, kw = opt_spec(cfg)
     return SAM(trainable(model), base, rho=rho, adaptive=adaptive, eta=eta, m=m, **kw)
 
 # %% ../nbs/04a_remedies.ipynb #01556650

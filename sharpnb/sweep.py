@@ -172,7 +172,7 @@ def cmd_sweep(a)->dict:
     print(sweep_csv(res['rows']).rstrip() + f"\n-> {Path(a.out)/'sweep.json'}, {Path(a.out)/'sweep.csv'}")
     return res
 
-# %% ../nbs/08b_sweep.ipynb #34e95ada
+# %% ../nbs/08b_sweep.ipynb #6b2ad2d6
 def fit_seeds(cfg, data, seeds, log=None)->tuple:
     "Train `cfg`'s network for each of `seeds` at once as one vmapped model; returns (models, histories), as `fit` per seed"
     import copy, math
@@ -181,7 +181,7 @@ def fit_seeds(cfg, data, seeds, log=None)->tuple:
     from torch.func import functional_call, stack_module_state, vmap
     from sharpnb.models import get_net
     from sharpnb.objective import evaluate
-    from sharpnb.train import _epoch_seed, batch_size
+    from sharpnb.train import _epoch_seed, batch_size, opt_spec
     seeds = list(seeds)
     if not seeds: raise SharpnbError("fit_seeds needs at least one seed.")
     models = []
@@ -191,7 +191,8 @@ def fit_seeds(cfg, data, seeds, log=None)->tuple:
     if cfg.opt != 'adam': raise SharpnbError(f"fit_seeds implements the paper's ADAM only, not {cfg.opt!r}.")
     params, bufs = stack_module_state(models)                 # {name: (K, ...)}; the parameters are leaves
     base = copy.deepcopy(models[0]).to('meta')
-    opt = torch.optim.Adam(list(params.values()), lr=cfg.lr, betas=tuple(cfg.betas), eps=cfg.adam_eps, fused=True)   # as make_opt
+    cls, kw = opt_spec(cfg)
+    opt = cls(list(params.values()), **kw)                    # the optimizer of `fit`, over the stacked parameters
     def loss(p, b, xb, yb):
         with torch.autocast(xb.device.type, torch.bfloat16, enabled=xb.device.type == 'cuda'):
             out = functional_call(base, (p, b), (xb,))
