@@ -373,5 +373,6 @@ d = { 'settings': { 'branch': 'main',
                                'sharpnb.train.load_cfg': ('train.html#load_cfg', 'sharpnb/train.py'),
                                'sharpnb.train.load_run': ('train.html#load_run', 'sharpnb/train.py'),
                                'sharpnb.train.make_opt': ('train.html#make_opt', 'sharpnb/train.py'),
+                               'sharpnb.train.opt_spec': ('train.html#opt_spec', 'sharpnb/train.py'),
                                'sharpnb.train.plain_step': ('train.html#plain_step', 'sharpnb/train.py'),
                                'sharpnb.train.train_run': ('train.html#train_run', 'sharpnb/train.py')}}}

@@ -22,7 +22,7 @@ from .objective import EVAL_CHUNK, FullBatch
 __all__ = ['EigResult', 'top_eigs', 'lanczos_eigs', 'power_eigs', 'TraceResult', 'hutchinson_trace', 'curvature_report',
            'hessian_report']
 
-# %% ../nbs/06_curvature.ipynb #7a313753
+# %% ../nbs/06_curvature.ipynb #17e361bd
 @dataclass
 class EigResult:
     "Top-k eigenpairs of a symmetric operator with convergence diagnostics"
@@ -33,6 +33,7 @@ class EigResult:
     seconds: float                # wall time
     method: str                   # 'lanczos' or 'power'
     evecs: torch.Tensor|None = field(default=None, repr=False)  # (n, k) unit eigenvectors, or None
+    history: list = field(default_factory=list, repr=False)     # the estimate after each product ('lanczos-torch': the top Ritz value; 'power': the pair in progress)
 
 _TORCH = {np.float32: torch.float32, np.float64: torch.float64}
 
@@ -81,7 +82,7 @@ def top_eigs(
     res = _residuals(H, evals, V)
     return EigResult(evals, res, conv, H.n, time.perf_counter() - t0, 'lanczos', V if return_vecs else None)
 
-# %% ../nbs/06_curvature.ipynb #219852ef
+# %% ../nbs/06_curvature.ipynb #fb64b66f
 def lanczos_eigs(
     hvp:Callable,                # v (n,) -> H v (n,), a symmetric operator
     n:int,                       # dimension of H
@@ -101,13 +102,13 @@ def lanczos_eigs(
     q = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) if v0 is None else v0.detach().cpu().double()
     Q = torch.empty(min(2 * k + 8, n + 1), n, dtype=dt, device=dev)   # the basis, grown by doubling
     Q[0] = (q / q.norm()).to(device=dev, dtype=dt)
-    a, b, conv = [], [], False
+    a, b, conv, hist = [], [], False, []
     for j in range(1, min(maxiter, n) + 1):
         w = H(Q[j - 1])
         a.append(float(torch.sum(Q[j - 1] * w, dtype=torch.float64)))   # the scalars summed in float64
         for _ in range(2): w = w - Q[:j].T @ (Q[:j] @ w)     # full re-orthogonalisation
         beta = float(torch.sum(w * w, dtype=torch.float64)) ** 0.5
-        th, S = np.linalg.eigh(np.diag(a) + np.diag(b, 1) + np.diag(b, -1))
+        th, S = np.linalg.eigh(np.diag(a) + np.diag(b, 1) + np.diag(b, -1)); hist.append(float(th[-1]))
         r = beta * np.abs(S[-1])                             # residual of every Ritz pair, from the recurrence
         top = np.arange(j)[::-1][:k]                         # the k largest Ritz values
         if j > k:
@@ -119,7 +120,7 @@ def lanczos_eigs(
         b.append(beta); Q[j] = w / beta
     top = top[:min(k, j)]
     V = Q[:j].T @ torch.as_tensor(S[:, top], device=dev, dtype=dt) if return_vecs else None
-    return EigResult(th[top].copy(), r[top].copy(), conv, H.n, time.perf_counter() - t0, 'lanczos-torch', V)
+    return EigResult(th[top].copy(), r[top].copy(), conv, H.n, time.perf_counter() - t0, 'lanczos-torch', V, hist)
 
 def _eig_err(th, r, i)->float:
     "Error estimate of Ritz value i: r_i²/gap, the gap to every other Ritz value shortened by that value's residual; r_i without a gap"
@@ -127,7 +128,7 @@ def _eig_err(th, r, i)->float:
     gap = min(others) if others else 0.
     return r[i] ** 2 / gap if gap > r[i] else r[i]
 
-# %% ../nbs/06_curvature.ipynb #4be3a441
+# %% ../nbs/06_curvature.ipynb #6f20474f
 def power_eigs(
     hvp:Callable,                # v (n,) -> H v (n,)
     n:int,                       # dimension of H
@@ -136,26 +137,27 @@ def power_eigs(
     maxiter:int=1000,            # HVPs per eigenpair at most
     seed:int=0,                  # seeds the start vectors
     like:torch.Tensor|None=None, # tensor whose device and dtype the HVP expects
+    v0:torch.Tensor|None=None,   # start vector of the first pair instead of a seeded one
 )->EigResult:
     "Top-`k` largest-magnitude eigenpairs of `hvp` by deflated power iteration (the PyHessian baseline)"
     like = torch.empty(0) if like is None else like
     t0, H = time.perf_counter(), _Counted(hvp)
     g = torch.Generator().manual_seed(seed)
-    V, evals, res, conv = [], [], [], True
+    V, evals, res, conv, hist = [], [], [], True, []
     def proj(u):                                           # deflate: remove the found eigenvectors
         for q in V: u = u - (q @ u) * q
         return u
-    for _ in range(k):
-        v = proj(torch.randn(n, generator=g).to(like)); v = v / v.norm()
+    for i in range(k):
+        v = proj(v0.detach().to(like) if i == 0 and v0 is not None else torch.randn(n, generator=g).to(like)); v = v / v.norm()
         lam_, ok = None, False
         for _ in range(maxiter):
-            Hv = proj(H(v)); lam_new = float(v @ Hv)
+            Hv = proj(H(v)); lam_new = float(torch.sum(v * Hv, dtype=torch.float64)); hist.append(lam_new)   # summed in float64
             r = float(torch.linalg.vector_norm(Hv - lam_new * v))
             v = Hv / Hv.norm()
             if lam_ is not None and abs(lam_new - lam_) <= tol * abs(lam_new): ok = True; lam_ = lam_new; break
             lam_ = lam_new
         V.append(v); evals.append(lam_); res.append(r); conv &= ok
-    return EigResult(np.array(evals), np.array(res), conv, H.n, time.perf_counter() - t0, 'power', torch.stack(V, 1))
+    return EigResult(np.array(evals), np.array(res), conv, H.n, time.perf_counter() - t0, 'power', torch.stack(V, 1), hist)
 
 # %% ../nbs/06_curvature.ipynb #6ff618fe
 @dataclass
