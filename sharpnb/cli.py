@@ -64,7 +64,7 @@ def cmd_study(a):
     print('\n' + table2(res))
     print(f"\nresults: {Path(a.out)/'study.json'}\nfigure:  {Path(a.out)/'study.png'}")
 
-# %% ../nbs/09_cli.ipynb #3e7efbb7
+# %% ../nbs/09_cli.ipynb #9e254d85
 def cmd_sharpness(a):
     from sharpnb.train import load_run
     from sharpnb.dist import cli_dist, close_dist, dist_measure_sharpness
@@ -99,8 +99,9 @@ def cmd_hessian(a):
         if a.subset: i = stratified_subset(y, a.subset, a.seed); x, y = x[i], y[i]
         with sharded(d.group):              # full-batch HVPs sharded over the ranks (a no-op for one process)
             res = hessian_report(model, x, y, k=a.k, trace_samples=a.trace_samples, bn=a.bn, chunk=a.chunk, prep=data.prep,
-                                 seed=a.seed, method=a.method)
-        key = f"k{a.k}-t{a.trace_samples}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}" + ('' if a.method == 'arpack' else f'-{a.method}')
+                                 seed=a.seed, method=a.method, start=a.start)
+        key = f"k{a.k}-t{a.trace_samples}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}" + ('' if a.method == 'arpack' else f'-{a.method}') \
+              + ('' if a.start == 'gradient' else f'-start_{a.start}')
         if d.main: merge_json(Path(a.run_dir)/'hessian.json', key, res)
     finally: close_dist(d)
     if not d.main: return
@@ -132,7 +133,7 @@ def cmd_bench(a):
     from sharpnb.bench import cmd_bench as run_bench
     run_bench(a)
 
-# %% ../nbs/09_cli.ipynb #49bfe080
+# %% ../nbs/09_cli.ipynb #92ac89c0
 def _positive(s):
     v = int(s)
     if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
@@ -198,6 +199,8 @@ def parser()->argparse.ArgumentParser:
     sp.add_argument('--seed', type=int, default=0)
     sp.add_argument('--method', default='arpack', choices=['arpack', 'lanczos'],
                     help="eigen-solver: ARPACK (tolerance on the residual) or sharpnb's Lanczos (tolerance on the eigenvalue, fewer products)")
+    sp.add_argument('--start', default='gradient', choices=['gradient', 'random'],
+                    help='start vector: the gradient plus a seeded random vector (fewer products), or the random vector alone')
     sp.add_argument('--device', default=None); sp.add_argument('--data-root')
     dist_args(sp)
 

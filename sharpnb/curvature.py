@@ -19,8 +19,8 @@ from .core import *
 from .objective import EVAL_CHUNK, FullBatch
 
 # %% auto #0
-__all__ = ['EigResult', 'top_eigs', 'lanczos_eigs', 'power_eigs', 'TraceResult', 'hutchinson_trace', 'curvature_report',
-           'hessian_report']
+__all__ = ['EigResult', 'top_eigs', 'lanczos_eigs', 'start_vector', 'power_eigs', 'TraceResult', 'hutchinson_trace',
+           'curvature_report', 'hessian_report']
 
 # %% ../nbs/06_curvature.ipynb #17e361bd
 @dataclass
@@ -50,7 +50,7 @@ def _residuals(hvp, evals, V):
     "||H v_i - lambda_i v_i|| for the columns of `V` (n, k)"
     return np.array([float(torch.linalg.vector_norm(hvp(V[:, i]) - float(l) * V[:, i])) for i, l in enumerate(evals)])
 
-# %% ../nbs/06_curvature.ipynb #ec32c43a
+# %% ../nbs/06_curvature.ipynb #5f617200
 def top_eigs(
     hvp:Callable,                # v (n,) -> H v (n,), a symmetric operator
     n:int,                       # dimension of H
@@ -62,6 +62,7 @@ def top_eigs(
     seed:int=0,                  # seeds the start vector
     like:torch.Tensor|None=None, # tensor whose device and dtype the HVP expects (default: CPU float32)
     return_vecs:bool=True,       # keep the (n, k) eigenvectors in the result
+    v0:torch.Tensor|None=None,   # start vector instead of a seeded one (e.g. `start_vector`)
 )->EigResult:
     "Top-`k` eigenpairs of the operator `hvp` by ARPACK's restarted Lanczos (`scipy.sparse.linalg.eigsh`)"
     if which not in ('LA', 'LM'): raise ValueError(f"which must be 'LA' or 'LM', not {which!r}")
@@ -71,7 +72,7 @@ def top_eigs(
     single = like.dtype == torch.float32 and tol >= 1e-5      # a float32 HVP: ARPACK in single precision (~4x less driver time)
     dt = np.float32 if single else np.float64
     op = LinearOperator((n, n), matvec=lambda a: H(from_np(a.reshape(-1), like)).detach().to('cpu', _TORCH[dt]).numpy(), dtype=dt)
-    v0 = np.random.default_rng(seed).standard_normal(n).astype(dt)
+    v0 = np.random.default_rng(seed).standard_normal(n).astype(dt) if v0 is None else v0.detach().cpu().double().numpy().astype(dt)
     ncv = min(n, max(2*k + 2, 6)) if ncv is None else ncv
     try: evals, V, conv = *eigsh(op, k=k, which=which, v0=v0, tol=tol, ncv=ncv, maxiter=maxiter), True
     except ArpackNoConvergence as e:
@@ -127,6 +128,19 @@ def _eig_err(th, r, i)->float:
     others = [abs(th[i] - th[l]) - r[l] for l in range(len(th)) if l != i]
     gap = min(others) if others else 0.
     return r[i] ** 2 / gap if gap > r[i] else r[i]
+
+# %% ../nbs/06_curvature.ipynb #4a7ed8e6
+def start_vector(n:int, seed:int=0,
+                 grad:torch.Tensor|None=None,  # ∇f(w), e.g. `FullBatch.hvp_at(w).grad`; None, zero or not finite: random only
+                 rand:torch.Tensor|None=None,  # the random part instead of a seeded one
+                 )->torch.Tensor:
+    "A Krylov start vector: a unit random vector plus the unit gradient (float64, on the CPU)"
+    q = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) if rand is None else rand.detach().cpu().double()
+    q = q / q.norm()
+    if grad is not None:
+        g = grad.detach().cpu().double(); gn = g.norm()
+        if torch.isfinite(gn) and gn > 0: q = q + g / gn
+    return q
 
 # %% ../nbs/06_curvature.ipynb #6f20474f
 def power_eigs(
@@ -194,7 +208,7 @@ def hutchinson_trace(
     run = np.cumsum(s) / np.arange(1, len(s) + 1)
     return TraceResult(float(s.mean()), float(s.std(ddof=1) / np.sqrt(len(s))), run, len(s), conv, time.perf_counter() - t0)
 
-# %% ../nbs/06_curvature.ipynb #81d15ee7
+# %% ../nbs/06_curvature.ipynb #33b534d1
 def _check_deterministic(hvp, n, like, seed, rtol=1e-4):
     "Two HVPs of one vector must agree; dropout or train-mode BN would make them differ"
     v = torch.randn(n, generator=torch.Generator().manual_seed(seed)).to(like)
@@ -216,6 +230,7 @@ def curvature_report(
     seed:int=0,                  # seeds the Lanczos start vector and the probes
     like:torch.Tensor|None=None, # tensor whose device and dtype the HVP expects
     method:str='arpack',         # 'arpack' (`top_eigs`: tol on the residual) or 'lanczos' (`lanczos_eigs`: tol on the eigenvalue, 'LA' only)
+    v0:torch.Tensor|None=None,   # Lanczos start vector (`start_vector`); None: seeded random
 )->dict:
     "Top-`k` eigenvalues, residuals and trace ± se of `hvp` as a JSON-ready dict"
     if method not in ('arpack', 'lanczos'): raise ValueError(f"method must be 'arpack' or 'lanczos', not {method!r}")
@@ -223,8 +238,8 @@ def curvature_report(
     t0 = time.perf_counter()
     like = torch.empty(0) if like is None else like
     det = _check_deterministic(hvp, n, like, seed)
-    e = (top_eigs(hvp, n, k=k, which=which, tol=tol, seed=seed, like=like, return_vecs=False) if method == 'arpack' else
-         lanczos_eigs(hvp, n, k=k, tol=tol, seed=seed, like=like, return_vecs=False))
+    e = (top_eigs(hvp, n, k=k, which=which, tol=tol, seed=seed, like=like, return_vecs=False, v0=v0) if method == 'arpack' else
+         lanczos_eigs(hvp, n, k=k, tol=tol, seed=seed, like=like, return_vecs=False, v0=v0))
     t = hutchinson_trace(hvp, n, n_samples=trace_samples, seed=seed, rtol=trace_rtol, like=like)
     return dict(n=n, k=k, which=which, seed=seed, method=method,
                 top_eigs=e.evals.tolist(), residuals=e.residuals.tolist(), eig_converged=e.converged,
@@ -233,7 +248,7 @@ def curvature_report(
                 trace_seconds=round(t.seconds, 3), determinism_err=det,
                 n_hvp=e.n_hvp + t.n_hvp + 2, seconds=round(time.perf_counter() - t0, 3))
 
-# %% ../nbs/06_curvature.ipynb #c3dcf913
+# %% ../nbs/06_curvature.ipynb #de6e1edc
 def hessian_report(
     model:nn.Module,             # network at the weights to measure
     x:torch.Tensor,              # all training inputs (on the model's device)
@@ -249,8 +264,10 @@ def hessian_report(
     which:str='LA',              # 'LA' or 'LM', see `top_eigs`
     keep_graph:bool|None=None,   # reuse one gradient graph for every product (`FullBatch.hvp_at`); None: when the rows fit in one chunk
     method:str='arpack',         # eigen-solver, see `curvature_report`
+    start:str='gradient',        # Lanczos start: 'gradient' (`start_vector` with ∇f) or 'random' (seeded)
 )->dict:
     "Top-`k` Hessian eigenvalues and trace of the full-batch mean loss of `model` on `(x, y)`, as a JSON-ready dict"
+    if start not in ('gradient', 'random'): raise ValueError(f"start must be 'gradient' or 'random', not {start!r}")
     state = {k_: v.detach().clone() for k_, v in model.state_dict().items()}
     was_training = model.training
     try:
@@ -258,10 +275,11 @@ def hessian_report(
         w = obj.w0.detach().clone()
         keep = len(x) <= chunk if keep_graph is None else keep_graph
         hvp = obj.hvp_at(w) if keep else (lambda v: obj.hvp(w, v))
-        rep = curvature_report(hvp, obj.n, k=k, trace_samples=trace_samples,
-                               trace_rtol=trace_rtol, tol=tol, which=which, seed=seed, like=w, method=method)
+        g = None if start == 'random' else hvp.grad if keep else obj.loss_grad(w)[1]   # without a kept graph: one gradient pass
+        rep = curvature_report(hvp, obj.n, k=k, trace_samples=trace_samples, trace_rtol=trace_rtol, tol=tol, which=which,
+                               seed=seed, like=w, method=method, v0=None if g is None else start_vector(obj.n, seed, g))
         del hvp                                            # frees the kept graph
         loss = float(obj.loss(w))
     finally:
         model.load_state_dict(state); model.train(was_training)
-    return dict(rep, loss=loss, n_rows=len(x), bn=bn, chunk=chunk, keep_graph=keep)
+    return dict(rep, loss=loss, n_rows=len(x), bn=bn, chunk=chunk, keep_graph=keep, start=start)

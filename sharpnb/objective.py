@@ -81,7 +81,7 @@ def evaluate(model:nn.Module,
     res = res.tolist()   # the one sync
     return dict(loss=res[0], acc=res[1])
 
-# %% ../nbs/03_objective.ipynb #a99863a7
+# %% ../nbs/03_objective.ipynb #92f58e70
 _SHARD = ContextVar('sharpnb_shard_group', default=None)
 
 @contextmanager
@@ -162,4 +162,6 @@ class FullBatch:
             self.n_evals += 1
             hv = torch.autograd.grad(g @ v, w, retain_graph=True)[0] if self._my else torch.zeros_like(w)  # a rank may hold no rows
             return hv if self.group is None else self._reduce(torch.zeros((), device=v.device, dtype=v.dtype), hv)[1]
+        gw = g.detach() if self._my else torch.zeros_like(w)
+        hvp.grad = gw if self.group is None else self._reduce(torch.zeros((), device=w.device, dtype=w.dtype), gw)[1]   # ∇f(w), free
         return hvp

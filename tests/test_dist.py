@@ -36,7 +36,8 @@ def _fullbatch(model, ds, group):
         fb = FullBatch(model, ds.x_train, ds.y_train, chunk=32, bn=bn, group=group)
         f, g = fb.loss_grad()
         v = torch.linspace(-1, 1, fb.n)
-        out[bn] = (f, g, fb.hvp(None, v), fb.loss())
+        H = fb.hvp_at()                                                  # kept graph: its products and the gradient it carries
+        out[bn] = (f, g, fb.hvp(None, v), fb.loss(), H(v), H.grad)
     return out
 
 def _worker(rank, port, tmp):
