@@ -336,7 +336,7 @@ def bench_sharpness(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=Non
                 efficiency=dict(fg_floor=floor / t, fg_flops=fg, floor_s=floor, gemm_gflops=gemm,
                                 solver_s=ans['sharpnb']['seconds'] - ans['sharpnb']['f_seconds']))
 
-# %% ../nbs/08c_bench.ipynb #ee59cdec
+# %% ../nbs/08c_bench.ipynb #d8a3bd10
 class _Counting:
     "Count the calls of `mod.name` while in the block"
     def __init__(self, mod, name): self.mod, self.name, self.n = mod, name, 0
@@ -372,6 +372,16 @@ def krylov_trace(hvp, n:int, like:torch.Tensor, steps:int=10, seed:int=0, v0:tor
     kw = dict(tol=0., maxiter=steps, v0=v0, like=like)      # tol 0: every product (Lanczos stops early only on an invariant subspace)
     return dict(lanczos=lanczos_eigs(hvp, n, k=1, return_vecs=False, **kw).history, power=power_eigs(hvp, n, k=1, **kw).history)
 
+def _start_study(H, n, like, lam, tol, seeds=range(5))->dict:
+    "Products and true relative errors of `lanczos_eigs` at `tol` from seeded random starts and from `start_vector` with the gradient"
+    from sharpnb.curvature import lanczos_eigs, start_vector
+    out = {}
+    for kind in ('random', 'gradient'):
+        es = [lanczos_eigs(H, n, k=1, tol=tol, like=like, v0=start_vector(n, s, H.grad if kind == 'gradient' else None),
+                           return_vecs=False) for s in seeds]
+        out[kind] = [dict(seed=s, n_hvp=e.n_hvp, rel_err=abs(float(e.evals[0]) - lam) / abs(lam)) for s, e in zip(seeds, es)]
+    return out
+
 def _products_to(est:list, lam:float, err:float)->int|None:
     "Products after which the estimates stay within relative error `err` of `lam`"
     ok = [abs(e - lam) <= err * abs(lam) for e in est]
@@ -380,7 +390,7 @@ def _products_to(est:list, lam:float, err:float)->int|None:
 def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist', tol:float=1e-3,
                   probes:int|None=None, sb_run=None, lb_run=None, epochs:int|None=None, data_root=None, log=None, **_)->dict:
     "Top Hessian eigenvalue and trace of the LB minimiser: sharpnb (Lanczos, ARPACK, power) vs PyHessian at equal tolerance"
-    from sharpnb.curvature import hutchinson_trace, lanczos_eigs, power_eigs, top_eigs
+    from sharpnb.curvature import hutchinson_trace, lanczos_eigs, power_eigs, start_vector, top_eigs
     from sharpnb.objective import FullBatch
     dev = get_device(device)
     rows, probes = rows or (256 if tiny else 1000), probes or (4 if tiny else 10)
@@ -395,12 +405,14 @@ def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None,
             if which == 'trace':
                 t = hutchinson_trace(hvp, fb.n, n_samples=probes, like=w)
                 return dict(trace=t.trace, se=t.se, probes=t.n_hvp, n_hvp=t.n_hvp)
-            e = (lanczos_eigs(hvp, fb.n, k=1, tol=tol, like=w, v0=v0, return_vecs=False) if which == 'lanczos' else
-                 top_eigs(hvp, fb.n, k=1, tol=tol, like=w, return_vecs=False) if which == 'arpack' else
-                 power_eigs(hvp, fb.n, k=1, tol=tol, like=w))
+            s = v0 if which in ('lanczos_random', 'power') else start_vector(fb.n, grad=hvp.grad, rand=v0)   # + the free gradient
+            e = (lanczos_eigs(hvp, fb.n, k=1, tol=tol, like=w, v0=s, return_vecs=False) if which.startswith('lanczos') else
+                 top_eigs(hvp, fb.n, k=1, tol=tol, like=w, v0=s, return_vecs=False) if which == 'arpack' else
+                 power_eigs(hvp, fb.n, k=1, tol=tol, like=w, v0=s))
             return dict(eig=float(e.evals[0]), n_hvp=e.n_hvp)
         return run
-    impls = dict(sharpnb_lanczos=ours('lanczos'), sharpnb_arpack=ours('arpack'), sharpnb_power=ours('power'))
+    impls = dict(sharpnb_lanczos=ours('lanczos'), sharpnb_lanczos_random=ours('lanczos_random'), sharpnb_arpack=ours('arpack'),
+                 sharpnb_power=ours('power'))
     ph = _peer('pyhessian')
     if ph is not None: impls['pyhessian_eig'] = lambda: _pyhessian(lb, prep(x), y, dev, tol)
     impls['sharpnb_trace'] = ours('trace')
@@ -411,25 +423,35 @@ def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None,
     lam = float(ref.evals[0])
     err = {k: abs(v['eig'] - lam) / abs(lam) for k, v in ans.items() if 'eig' in v}
     kt = krylov_trace(H1, fb.n, fb.w0, steps=10, v0=v0)        # how many products a Krylov method needs for an accuracy
+    kt['lanczos_gradient'] = lanczos_eigs(H1, fb.n, k=1, tol=0., maxiter=10, like=fb.w0, v0=start_vector(fb.n, grad=H1.grad, rand=v0),
+                                          return_vecs=False).history
     target = err.get('pyhessian_eig', tol)
     kt.update(rel_err={k: [abs(e - lam) / abs(lam) for e in v] for k, v in kt.items()}, at_accuracy=target,
-              products_to=dict(lanczos=_products_to(kt['lanczos'], lam, target), power=_products_to(kt['power'], lam, target)))
-    # lanczos_eigs from other starts: its cost is not one draw's luck
-    st = [lanczos_eigs(H1, fb.n, k=1, tol=tol, like=fb.w0, seed=s, return_vecs=False) for s in range(5)]
-    kt['seeds'] = [dict(seed=s, n_hvp=e.n_hvp, rel_err=abs(float(e.evals[0]) - lam) / abs(lam)) for s, e in enumerate(st)]
+              products_to={k: _products_to(kt[k], lam, target) for k in ('lanczos', 'lanczos_gradient', 'power')})
+    # lanczos_eigs from other starts, random and gradient: its cost is not one draw's luck
+    kt['starts'] = _start_study(H1, fb.n, fb.w0, lam, tol); del H1
+    if sb_run is not None:                                     # the same on the SB minimiser (flatter, a smaller spectral gap)
+        sb, xs, ys, prep_s, desc_s = _lb_problem(d, sb_run, rows, None, data_root)
+        fs = FullBatch(sb, xs, ys, bn='running', prep=prep_s); Hs = fs.hvp_at()
+        lam_s = float(top_eigs(Hs, fs.n, k=1, tol=1e-8, ncv=20, like=fs.w0, return_vecs=False).evals[0])
+        kt['sb'] = dict(model=desc_s, reference=lam_s, starts=_start_study(Hs, fs.n, fs.w0, lam_s, tol)); del Hs
+    ours_ok = [e['rel_err'] <= tol for st in [kt['starts']] + ([kt['sb']['starts']] if 'sb' in kt else []) for e in st['gradient']]
     checks = dict(lanczos_accuracy=err['sharpnb_lanczos'] <= max(err.get('pyhessian_eig', 0.), tol),
+                  lanczos_random_accuracy=err['sharpnb_lanczos_random'] <= max(err.get('pyhessian_eig', 0.), tol),
                   arpack_accuracy=err['sharpnb_arpack'] <= max(err.get('pyhessian_eig', 0.), tol),
-                  seeds_accuracy=all(e['rel_err'] <= tol for e in kt['seeds']))
-    ratios = dict(power=ratio(ts['sharpnb_power'], ts['sharpnb_lanczos']), arpack=ratio(ts['sharpnb_arpack'], ts['sharpnb_lanczos']))
+                  starts_accuracy=all(ours_ok))             # the default start; random starts are recorded, not required
+    ratios = dict(power=ratio(ts['sharpnb_power'], ts['sharpnb_lanczos']), arpack=ratio(ts['sharpnb_arpack'], ts['sharpnb_lanczos']),
+                  gradient_start=ratio(ts['sharpnb_lanczos_random'], ts['sharpnb_lanczos']))
     if ph is not None:
         a, b = ans['sharpnb_trace'], ans['pyhessian_trace']
         checks.update(pyhessian_eig=err['pyhessian_eig'] <= 0.05,            # the peer answers the same question
                       trace=bool(abs(a['trace'] - b['trace']) <= 4 * math.hypot(a['se'], b['se'])))
         ratios.update(pyhessian_eig=ratio(ts['pyhessian_eig'], ts['sharpnb_lanczos']),
+                      pyhessian_random=ratio(ts['pyhessian_eig'], ts['sharpnb_lanczos_random']),
                       pyhessian_power=ratio(ts['pyhessian_eig'], ts['sharpnb_power']),
                       pyhessian_arpack=ratio(ts['pyhessian_eig'], ts['sharpnb_arpack']),
                       pyhessian_trace=ratio(ts['pyhessian_trace'], ts['sharpnb_trace']))
-    hv = count_flops(lambda: H1(torch.ones_like(fb.w0))); del H1   # FLOPs of one product through the kept graph
+    H1 = fb.hvp_at(); hv = count_flops(lambda: H1(torch.ones_like(fb.w0))); del H1   # FLOPs of one product through a kept graph
     gemm = gemm_rate(dev, torch.float32, 256 if tiny else 1024 if dev.type == 'cpu' else 8192)
     t_hvp = statistics.median(ts['sharpnb_trace']) / probes
     return dict(problem=dict(model=desc, rows=len(y), n=fb.n, bn='running', tol=tol, probes=probes),
