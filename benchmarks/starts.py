@@ -6,7 +6,7 @@ from the same seeds with the gradient added; and the top five by `top_eigs` (ARP
 Products and true relative errors (against ARPACK at tol 1e-8, ncv 24) are recorded, one run at a time, into a JSON
 record with provenance (written atomically after every run, so an interrupted study keeps what it measured).
 
-    python benchmarks/starts.py runs/reproduce-cpu/F1-* --out benchmarks/results/starts-cpu.json
+    python benchmarks/starts.py runs/reproduce-cpu/F1-* --out benchmarks/results/lanczos-starts.json
 
 The benchmarks page (nbs/benchmarks.ipynb) shows the committed record.
 """
