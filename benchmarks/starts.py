@@ -4,7 +4,8 @@ For every run directory given: the top Hessian eigenvalue of the full-batch loss
 seeded stratified subset of its training rows, by `lanczos_eigs` at two tolerances from `seeds` random starts and
 from the same seeds with the gradient added; and the top five by `top_eigs` (ARPACK) from one start of each kind.
 Products and true relative errors (against ARPACK at tol 1e-8, ncv 24) are recorded, one run at a time, into a JSON
-record with provenance (written atomically after every run, so an interrupted study keeps what it measured).
+record with provenance (written atomically after every run, so an interrupted study keeps what it measured, and
+--resume continues it; `parts` holds each invocation's provenance).
 
     python benchmarks/starts.py runs/reproduce-cpu/F1-* --out benchmarks/results/lanczos-starts.json
 
@@ -52,18 +53,26 @@ def main(argv=None) -> int:
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--data-root')
     p.add_argument('--force', action='store_true', help='replace an existing --out record')
+    p.add_argument('--resume', action='store_true', help='keep the runs an interrupted --out record holds, study the rest')
     a = p.parse_args(argv)
     out = Path(a.out)
-    if out.exists() and not a.force:
-        print(f'{out} exists; --force replaces it (nothing was run)', file=sys.stderr); return 2
+    if out.exists() and not (a.force or a.resume):
+        print(f'{out} exists; --resume continues it, --force replaces it (nothing was run)', file=sys.stderr); return 2
     runs = [r for r in a.runs if (Path(r)/'config.json').exists()]
     if not runs: print('no run directories among the arguments', file=sys.stderr); return 2
     torch.set_num_threads(a.threads)
-    t0, rec = time.perf_counter(), dict(what=__doc__.splitlines()[0], rows=a.rows, threads=a.threads, runs=[])
+    rec = dict(what=__doc__.splitlines()[0], rows=a.rows, threads=a.threads, runs=[], parts=[])
+    if a.resume and out.exists():
+        rec = load_json(out); rec.setdefault('parts', [dict(rec.pop('provenance'), runs=len(rec['runs']))])
+        if (rec['rows'], rec['threads']) != (a.rows, a.threads):
+            print(f"{out} was made with --rows {rec['rows']} --threads {rec['threads']}", file=sys.stderr); return 2
+    done = {r['run'] for r in rec['runs']}
+    rec['parts'].append(None); t0 = time.perf_counter()   # one provenance per invocation (its git sha, its runs)
     try:
-        for r in runs:
+        for r in (r for r in runs if Path(r).name not in done):
             rec['runs'].append(study(r, a.rows, data_root=a.data_root))
-            rec['provenance'] = provenance('cpu', seconds=time.perf_counter() - t0)
+            rec['parts'][-1] = dict(provenance('cpu', seconds=time.perf_counter() - t0), runs=len(rec['runs']) - len(done))
+            rec['provenance'] = rec['parts'][-1]
             save_json(rec, out)
             print(f"{r}: {rec['runs'][-1]['reference'][0]:.4g}", flush=True)
     except SharpnbError as e:
