@@ -142,7 +142,7 @@ def gemm_replay(fn, device='cpu', reps:int=5)->dict:
     s = statistics.median(timed(run, dev)[1] for _ in range(reps))
     return dict(n=len(ops), flops=flops, seconds=s, gflops=flops / s / 1e9)
 
-# %% ../nbs/08c_bench.ipynb #24ec9c0c
+# %% ../nbs/08c_bench.ipynb #b117cc4a
 def bench_data(net:str='F1', data:str='fashion-mnist', rows:int=2000, test_rows:int|None=None, device='cpu',
                data_root=None)->Data:
     "The benchmark data: `rows` stratified training rows (and `test_rows` test rows) of `data`, or synthetic images"
@@ -181,7 +181,7 @@ def _minimiser(regime, data, run, epochs, net, data_root, width=None):
     return m.eval(), f"trained here: {net}{'' if width is None else f' at width {width}'}, {regime} (bs {bs}), {epochs} epochs on {data.n_train} rows, seed 0"
 
 def _lb_problem(data:Data, lb_run, rows, epochs, data_root, width=None)->tuple:
-    "(LB model, x, y, prep, description): a given LB run on `rows` of its own training rows, or an LB minimiser trained on `data`"
+    "(model, x, y, prep, description): the run `lb_run` (any regime: the Hessian suite also passes its SB run) on `rows` of its own training rows, or an LB minimiser trained on `data`"
     if lb_run is None:
         m, desc = _minimiser('LB', data, None, epochs, 'F1', data_root, width)
         return m, data.x_train, data.y_train, data.prep, desc
