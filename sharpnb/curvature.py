@@ -22,7 +22,7 @@ from .objective import EVAL_CHUNK, FullBatch
 __all__ = ['EigResult', 'top_eigs', 'lanczos_eigs', 'start_vector', 'power_eigs', 'TraceResult', 'hutchinson_trace',
            'curvature_report', 'hessian_report']
 
-# %% ../nbs/06_curvature.ipynb #246bcf28
+# %% ../nbs/06_curvature.ipynb #110d7d66
 @dataclass
 class EigResult:
     "Top-k eigenpairs of a symmetric operator with convergence diagnostics"
@@ -46,12 +46,9 @@ def _order(evals, which):
     key = -np.abs(evals) if which == 'LM' else -evals
     return np.argsort(key, kind='stable')
 
-def _dot64(a, b)->float: return float(torch.sum(a * b, dtype=torch.float64))   # a scalar over n entries, summed in float64
-def _norm64(a)->float: return _dot64(a, a) ** 0.5
-
 def _residuals(hvp, evals, V):
     "||H v_i - lambda_i v_i|| for the columns of `V` (n, k)"
-    return np.array([_norm64(hvp(V[:, i]) - float(l) * V[:, i]) for i, l in enumerate(evals)])
+    return np.array([norm64(hvp(V[:, i]) - float(l) * V[:, i]) for i, l in enumerate(evals)])
 
 # %% ../nbs/06_curvature.ipynb #5f617200
 def top_eigs(
@@ -86,7 +83,7 @@ def top_eigs(
     res = _residuals(H, evals, V)
     return EigResult(evals, res, conv, H.n, time.perf_counter() - t0, 'lanczos', V if return_vecs else None)
 
-# %% ../nbs/06_curvature.ipynb #b182c2b5
+# %% ../nbs/06_curvature.ipynb #7980d1ff
 def lanczos_eigs(
     hvp:Callable,                # v (n,) -> H v (n,), a symmetric operator
     n:int,                       # dimension of H
@@ -109,9 +106,9 @@ def lanczos_eigs(
     a, b, conv, hist = [], [], False, []
     for j in range(1, min(maxiter, n) + 1):
         w = H(Q[j - 1])
-        a.append(_dot64(Q[j - 1], w))                       # the scalars summed in float64
+        a.append(dot64(Q[j - 1], w))                       # the scalars summed in float64
         for _ in range(2): w = w - Q[:j].T @ (Q[:j] @ w)     # full re-orthogonalisation
-        beta = _norm64(w)
+        beta = norm64(w)
         th, S = np.linalg.eigh(np.diag(a) + np.diag(b, 1) + np.diag(b, -1)); hist.append(float(th[-1]))
         r = beta * np.abs(S[-1])                             # residual of every Ritz pair, from the recurrence
         top = np.arange(j)[::-1][:k]                         # the k largest Ritz values
@@ -145,7 +142,7 @@ def start_vector(n:int, seed:int=0,
         if torch.isfinite(gn) and gn > 0: q = q + g / gn
     return q
 
-# %% ../nbs/06_curvature.ipynb #962d6aea
+# %% ../nbs/06_curvature.ipynb #d393e2b7
 def power_eigs(
     hvp:Callable,                # v (n,) -> H v (n,)
     n:int,                       # dimension of H
@@ -162,15 +159,15 @@ def power_eigs(
     g = torch.Generator().manual_seed(seed)
     V, evals, res, conv, hist = [], [], [], True, []
     def proj(u):                                           # deflate: remove the found eigenvectors
-        for q in V: u = u - _dot64(q, u) * q
+        for q in V: u = u - dot64(q, u) * q
         return u
     for i in range(k):
-        v = proj(v0.detach().to(like) if i == 0 and v0 is not None else torch.randn(n, generator=g).to(like)); v = v / _norm64(v)
+        v = proj(v0.detach().to(like) if i == 0 and v0 is not None else torch.randn(n, generator=g).to(like)); v = v / norm64(v)
         lam_, ok = None, False
         for _ in range(maxiter):
-            Hv = proj(H(v)); lam_new = _dot64(v, Hv); hist.append(lam_new)   # v is a unit vector to float64 accuracy
-            r = _norm64(Hv - lam_new * v)
-            v = Hv / _norm64(Hv)
+            Hv = proj(H(v)); lam_new = dot64(v, Hv); hist.append(lam_new)   # v is a unit vector to float64 accuracy
+            r = norm64(Hv - lam_new * v)
+            v = Hv / norm64(Hv)
             if lam_ is not None and abs(lam_new - lam_) <= tol * abs(lam_new): ok = True; lam_ = lam_new; break
             lam_ = lam_new
         V.append(v); evals.append(lam_); res.append(r); conv &= ok
@@ -211,12 +208,12 @@ def hutchinson_trace(
     run = np.cumsum(s) / np.arange(1, len(s) + 1)
     return TraceResult(float(s.mean()), float(s.std(ddof=1) / np.sqrt(len(s))), run, len(s), conv, time.perf_counter() - t0)
 
-# %% ../nbs/06_curvature.ipynb #338cf534
+# %% ../nbs/06_curvature.ipynb #bddc3a4a
 def _check_deterministic(hvp, n, like, seed, rtol=1e-4):
     "Two HVPs of one vector must agree; dropout or train-mode BN would make them differ"
     v = torch.randn(n, generator=torch.Generator().manual_seed(seed)).to(like)
     a, b = hvp(v), hvp(v)
-    err = _norm64(a - b) / max(_norm64(a), 1e-30)
+    err = norm64(a - b) / max(norm64(a), 1e-30)
     if not err <= rtol:
         raise SharpnbError(f'The Hessian-vector product is not deterministic (relative difference {err:.2e}): '
                            'turn off dropout and use a BN policy that does not depend on batch composition.')

@@ -204,7 +204,7 @@ def _prepare_dir(out:Path, cfg:TrainCfg, resume:bool, force:bool, remedies:dict|
                                 "use the same options, or --force to replace it.")
     return 'done' if (out/'result.json').exists() else 'resume'
 
-# %% ../nbs/04_train.ipynb #7eba7a7c
+# %% ../nbs/04_train.ipynb #44e6f081
 def checkpoint(model, opt, history)->dict:
     "The resumable state after the last epoch of `history`"
     return dict(model=model.state_dict(), opt=opt.state_dict(), history=history, epoch=len(history))
@@ -277,7 +277,7 @@ def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=
         res = dict(net=net_label(cfg.net, data.shape, data.n_cls), data=data.summary(), regime=cfg.regime if cfg.bs is None else None,
                    bs=bs, n_epochs=fit_cfg.n_epochs, seed=cfg.seed, remedies=remedies or {},
                    train_loss=last['train_loss'], train_acc=last['train_acc'], test_loss=last['test_loss'], test_acc=last['test_acc'],
-                   dist_from_init=float(torch.sum((get_flat(model) - x0) ** 2, dtype=torch.float64)) ** 0.5, n_params=n_params(model), eval_bn=cfg.eval_bn,
+                   dist_from_init=norm64(get_flat(model) - x0), n_params=n_params(model), eval_bn=cfg.eval_bn,
                    cfg=asdict(cfg), provenance=provenance(dev, seconds=prev + time.perf_counter() - t0), **({'dist': dinfo} if dinfo else {}))
         save_json(res, out/'result.json')
         return load_json(out/'result.json')
