@@ -336,7 +336,7 @@ def bench_sharpness(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=Non
                 efficiency=dict(fg_floor=floor / t, fg_flops=fg, floor_s=floor, gemm_gflops=gemm,
                                 solver_s=ans['sharpnb']['seconds'] - ans['sharpnb']['f_seconds']))
 
-# %% ../nbs/08c_bench.ipynb #d8a3bd10
+# %% ../nbs/08c_bench.ipynb #c910ee54
 class _Counting:
     "Count the calls of `mod.name` while in the block"
     def __init__(self, mod, name): self.mod, self.name, self.n = mod, name, 0
@@ -429,7 +429,8 @@ def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None,
     kt.update(rel_err={k: [abs(e - lam) / abs(lam) for e in v] for k, v in kt.items()}, at_accuracy=target,
               products_to={k: _products_to(kt[k], lam, target) for k in ('lanczos', 'lanczos_gradient', 'power')})
     # lanczos_eigs from other starts, random and gradient: its cost is not one draw's luck
-    kt['starts'] = _start_study(H1, fb.n, fb.w0, lam, tol); del H1
+    kt['starts'] = _start_study(H1, fb.n, fb.w0, lam, tol)
+    hv = count_flops(lambda: H1(torch.ones_like(fb.w0))); del H1   # FLOPs of one product through the kept graph
     if sb_run is not None:                                     # the same on the SB minimiser (flatter, a smaller spectral gap)
         sb, xs, ys, prep_s, desc_s = _lb_problem(d, sb_run, rows, None, data_root)
         fs = FullBatch(sb, xs, ys, bn='running', prep=prep_s); Hs = fs.hvp_at()
@@ -451,7 +452,6 @@ def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None,
                       pyhessian_power=ratio(ts['pyhessian_eig'], ts['sharpnb_power']),
                       pyhessian_arpack=ratio(ts['pyhessian_eig'], ts['sharpnb_arpack']),
                       pyhessian_trace=ratio(ts['pyhessian_trace'], ts['sharpnb_trace']))
-    H1 = fb.hvp_at(); hv = count_flops(lambda: H1(torch.ones_like(fb.w0))); del H1   # FLOPs of one product through a kept graph
     gemm = gemm_rate(dev, torch.float32, 256 if tiny else 1024 if dev.type == 'cpu' else 8192)
     t_hvp = statistics.median(ts['sharpnb_trace']) / probes
     return dict(problem=dict(model=desc, rows=len(y), n=fb.n, bn='running', tol=tol, probes=probes),
