@@ -218,7 +218,8 @@ def parser()->argparse.ArgumentParser:
 
     sp = add('reproduce', cmd_reproduce, "compute (or read from the cache) one table or figure of the paper")
     sp.add_argument('artifact', help='table1 table2 table3 table4 table6 table7 fig2 fig3 fig4 fig5 fig6 fig7, and beyond the paper: sam lrscale')
-    sp.add_argument('--profile', default='cpu', choices=['quick', 'cpu', 'full'])
+    from sharpnb.reproduce import PROFILES
+    sp.add_argument('--profile', default='cpu', choices=list(PROFILES), help='quick (tests), cpu (12,000 rows), paper (every row, 5 seeds), full (GPU)')
     sp.add_argument('--results', default='nbs/paper/results', help='where result files are written')
     sp.add_argument('--runs', default='runs', help='where run directories are kept')
     sp.add_argument('--device'); sp.add_argument('--data-root')

@@ -7,6 +7,7 @@ Docs: https://sharpnb.github.io/sharpnb/core.html.md"""
 # %% ../nbs/00_core.ipynb #20cbde07
 from __future__ import annotations
 import hashlib, json, os, platform, random, subprocess, sys, tempfile, time
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,8 +18,9 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['RESULT_DIRS', 'SharpnbError', 'get_device', 'set_seed', 'atomic_write_bytes', 'save_json', 'load_json',
-           'atomic_torch_save', 'safe_torch_load', 'git_sha', 'device_name', 'provenance', 'config_hash', 'trainable',
-           'n_params', 'get_flat', 'set_flat', 'flat_grad', 'to_np64', 'from_np', 'dot64', 'norm64']
+           'atomic_torch_save', 'safe_torch_load', 'git_sha', 'device_name', 'provenance', 'config_hash', 'state_sha',
+           'locked', 'trainable', 'n_params', 'get_flat', 'set_flat', 'flat_grad', 'to_np64', 'from_np', 'dot64',
+           'norm64']
 
 # %% ../nbs/00_core.ipynb #b4c877cb
 class SharpnbError(Exception):
@@ -125,6 +127,28 @@ def config_hash(cfg)->str:
     "Deterministic 8-character hash of a config (dataclass or dict)"
     d = asdict(cfg) if is_dataclass(cfg) else cfg
     return hashlib.sha1(json.dumps(d, sort_keys=True, default=_jsonable).encode()).hexdigest()[:8]
+
+# %% ../nbs/00_core.ipynb #38f98632
+def state_sha(model_or_state)->str:
+    "SHA-256 (16 hex digits) of a model's weights and buffers: names, dtypes, shapes and bytes, in state-dict order"
+    sd = model_or_state.state_dict() if isinstance(model_or_state, nn.Module) else model_or_state
+    h = hashlib.sha256()
+    for k, v in sd.items():
+        v = v.detach().cpu().contiguous()
+        h.update(f'{k}:{v.dtype}:{tuple(v.shape)};'.encode()); h.update(v.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return h.hexdigest()[:16]
+
+@contextmanager
+def locked(path, what:str='it'):
+    "Hold an exclusive OS lock on the directory `path` (created if missing); refuse at once if another process holds it"
+    import fcntl
+    path = Path(path); path.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError: raise SharpnbError(f"{path} is in use by another sharpnb process (it holds the lock on {what}); wait for it to finish.") from None
+        yield path
+    finally: os.close(fd)   # closing releases the lock; so does the death of the process
 
 # %% ../nbs/00_core.ipynb #e038a8b9
 def trainable(model:nn.Module)->list:

@@ -18,11 +18,13 @@ from .data import *
 from .models import *
 from .objective import evaluate
 from .train import *
-from .study import measure_sharpness, merge_json
+from .sharpness import model_sharpness
+from .study import sharpness_key
 
 # %% auto #0
-__all__ = ['PROFILES', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ctx', 'table1', 'table2', 'table3', 'table4', 'fig3',
-           'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'result_path', 'reproduce', 'pm', 'md_table', 'evidence']
+__all__ = ['PROFILES', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ledger', 'Run', 'Ctx', 'table1', 'table2', 'table3',
+           'table4', 'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'result_path', 'ledger_path',
+           'work_summary', 'reproduce', 'pm', 'md_table', 'evidence']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -43,6 +45,9 @@ class Profile:
     sharp_bn:tuple=('batch', 'running')  # BN policies of the sharpness tables; 'batch' is the paper's
     grid:int=25                  # α points of the parametric plots
     sweep_bs:tuple=(64, 128, 256, 512, 1200, 2400, 4800)  # Figure 4 batch sizes
+    sweep_seeds:tuple=(0,)       # Figure 4 trials
+    start_seeds:tuple=(0,)       # trials of the start-point study (`starts`)
+    random_starts:int=1          # random start points per minimiser in `starts`
     warm_epochs:tuple=(0, 3, 6, 9, 15, 21, 30)  # Figure 5: SB epochs to warm-start LB from
     device:str='auto'
 
@@ -50,26 +55,64 @@ PROFILES = {
     'quick': Profile('quick', subset=1000, test_subset=1000, n_epochs=2, seeds=(0,), remedy_seeds=(0,), save_every=1, curve_every=1, p=5, grid=5,
                      sweep_bs=(100, 256), warm_epochs=(0, 2), sharp_bn=('batch',)),
     'cpu': Profile('cpu', device='cpu'),
+    # the paper's protocol on every Fashion-MNIST row: SB 256 is 0.43% of the rows (the paper's share), LB 6,000
+    'paper': Profile('paper', subset=None, seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=3, curve_every=3,
+                     sweep_bs=(64, 128, 256, 512, 1024, 2048, 6000, 12000, 24000), sweep_seeds=(0, 1), start_seeds=(0, 1), random_starts=3,
+                     warm_epochs=(0, 3, 6, 9, 12, 15, 18, 24, 30), device='cpu'),
     'full': Profile('full', nets=(('F1', 'mnist'), ('F2', 'timit'), ('C1', 'cifar10'), ('C2', 'cifar10'), ('C3', 'cifar100'), ('C4', 'cifar100')),
                     fig_nets=(('F2', 'timit'), ('C1', 'cifar10')), subset=None, n_epochs=100, seeds=(0, 1, 2, 3, 4),
-                    remedy_seeds=(0, 1, 2, 3, 4), save_every=1, curve_every=5, warm_epochs=tuple(range(0, 101, 5)),
+                    remedy_seeds=(0, 1, 2, 3, 4), sweep_seeds=(0, 1), save_every=5, curve_every=5, warm_epochs=tuple(range(0, 101, 5)),
                     sweep_bs=(256, 512, 1000, 2000, 5000, 10000, 20000)),
 }
 
-def _available(prof:Profile, pairs, data_root=None)->list:
-    "The (net, data) pairs of `pairs` whose data set is here; the full profile skips (and reports) the others"
+def _available(prof:Profile, pairs, data_root=None, log=print)->list:
+    "The (net, data) pairs of `pairs` whose data set is here; the others are skipped with a printed line"
     st = {d['name']: d['available'] for d in data_status(data_root)}
     ok = [(n, d) for n, d in pairs if st.get(d, False) or d == 'synthetic']
+    for n, d in pairs:
+        if (n, d) not in ok and log: log(f"skip {n} on {d}: the data set is not here (see `sharpnb data`)")
     if not ok: raise SharpnbError(f"None of the data sets of profile {prof.name!r} is available here ({', '.join(d for _, d in pairs)}); see `sharpnb data`.")
     return ok
 
+# %% ../nbs/08a_reproduce.ipynb #0f0e29c2
+class Ledger:
+    "A profile's committed record: one JSON file per run with its configuration, result, history, weight hashes and measurements"
+    def __init__(self, root): self.root = Path(root)
+    def get(self, name:str)->dict:
+        p = self.root/f'{name}.json'
+        return load_json(p) if p.exists() else {}
+    def update(self, name:str, fn)->dict:
+        "Apply `fn` to the record of `name` and write it back atomically (the caller holds the ledger's lock)"
+        d = self.get(name); fn(d); save_json(d, self.root/f'{name}.json')
+        return d
+    def names(self)->list: return sorted(p.stem for p in self.root.glob('*.json')) if self.root.exists() else []
+
+@dataclass
+class Run:
+    "A finished run of a profile: its name, directory (weights may be absent), configuration, result and history"
+    name:str; dir:Path; cfg:TrainCfg; remedies:dict|None; result:dict; history:list
+
+def _weight_file(run_dir:Path, which)->Path:
+    return run_dir/('model.pt' if which == 'final' else 'init.pt' if which == 'init' else f'ckpt/epoch_{int(which):03d}.pt')
+
+def _weight_shas(run_dir:Path)->dict:
+    "SHA of every weight file of a finished run: 'init', 'final' and each kept epoch"
+    files = [('init', run_dir/'init.pt'), ('final', run_dir/'model.pt')]
+    files += [(str(int(p.stem.split('_')[1])), p) for p in sorted((run_dir/'ckpt').glob('epoch_*.pt'))]
+    return {w: state_sha(safe_torch_load(p)) for w, p in files}
+
+def _cost(t0:float, c0:float)->dict:
+    return dict(seconds=round(time.perf_counter() - t0, 3), cpu_seconds=round(time.process_time() - c0, 2))
+
 # %% ../nbs/08a_reproduce.ipynb #c6b759bd
 class Ctx:
-    "Where a reproduction keeps its runs, and the data sets it has loaded"
-    def __init__(self, prof:Profile, runs_root='runs', data_root=None, log=print, device=None):
+    "Where a reproduction keeps its runs and ledger, and the data sets it has loaded"
+    def __init__(self, prof:Profile, runs_root='runs', data_root=None, log=print, device=None, ledger=None):
         self.prof, self.root, self.data_root, self.log = prof, Path(runs_root)/f'reproduce-{prof.name}', data_root, log
         self.dev = get_device(device or prof.device); self._data = {}
-        self.work = {}   # recorded seconds of every training run and measurement a result uses, whenever it was made
+        self.ledger = Ledger(ledger if ledger is not None else self.root/'ledger')
+        self.work = {}       # (kind, run, key) -> dict(seconds, cpu_seconds): everything a result rests on, whenever it was made
+        self.mismatch = []   # weights retrained here that differ from the committed record's
     def data(self, name, seed=0):
         key = (name, seed)
         if key not in self._data:
@@ -79,22 +122,61 @@ class Ctx:
         p = self.prof
         return TrainCfg(**{**dict(net=net, data=data, regime=regime, bs=bs, n_epochs=p.n_epochs, seed=seed, subset=p.subset,
                                   test_subset=p.test_subset, save_every=p.save_every, device=str(self.dev)), **kw})
-    def run(self, cfg:TrainCfg, tag:str='', remedies=None)->Path:
-        "Train (or resume, or find finished) the run of `cfg`; returns its directory"
+    def _train(self, cfg, out, remedies):
+        return train_run(cfg, out, resume=True, data=self.data(cfg.data, cfg.seed), log=self.log, quiet=True, remedies=remedies)
+    def run(self, cfg:TrainCfg, tag:str='', remedies=None)->Run:
+        "The finished run of `cfg`: from the ledger, or trained (resumed, found finished) and recorded there"
         name = f"{cfg.net}-{cfg.data}-{cfg.regime if cfg.bs is None else f'bs{cfg.bs}'}-s{cfg.seed}{tag}"
-        out = self.root/name
+        out, rec = self.root/name, self.ledger.get(name)
+        spec = json.loads(json.dumps(dict(cfg={k: v for k, v in asdict(cfg).items() if k != 'device'}, remedies=remedies or {})))
+        if rec and rec.get('spec') != spec:
+            raise SharpnbError(f"{self.ledger.root/name}.json records run {name} with another configuration than profile "
+                               f"{self.prof.name!r} asks for; restore the ledger or use another results folder (nothing was changed).")
+        if 'result' in rec:
+            self.work[('train', name, '')] = rec['cost']
+            return Run(name, out, cfg, remedies, rec['result'], rec['history'])
+        fresh = not is_run(out)
         if not (out/'result.json').exists() and self.log: self.log(f'train {name}')
-        train_run(cfg, out, resume=True, data=self.data(cfg.data, cfg.seed), log=self.log, quiet=True, remedies=remedies)
-        self.work[('train', name)] = load_json(out/'result.json')['provenance']['seconds']
-        return out
-    def sharp(self, run_dir, model, data, eps, **kw)->dict:
-        "`measure_sharpness`, with its recorded time counted in `work`"
-        res = measure_sharpness(run_dir, model, data, eps, **kw)
-        self.work[('sharpness', str(run_dir), res['key'], len(self.work) if kw.get('force') else 0)] = res.get('provenance', {}).get('seconds', 0.)
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = self._train(cfg, out, remedies)
+        # CPU time is known only when this call trained the whole run (a resumed or earlier run records its wall time alone)
+        cost = dict(seconds=res['provenance']['seconds'], cpu_seconds=_cost(t0, c0)['cpu_seconds'] if fresh else None)
+        hist = load_json(out/'history.json')
+        self.ledger.update(name, lambda d: d.update(spec=spec, result=res, history=hist, weights=_weight_shas(out), cost=cost))
+        self.work[('train', name, '')] = cost
+        return Run(name, out, cfg, remedies, res, hist)
+    def model(self, run:Run, which='final')->tuple:
+        "(model, weights hash) of `run` at `which` ('final', 'init' or an epoch); retrains the run if its weights are not here"
+        if not _weight_file(run.dir, which).exists():
+            if self.log: self.log(f'retrain {run.name}: its weights are not in {run.dir}')
+            t0, c0 = time.perf_counter(), time.process_time()
+            self._train(run.cfg, run.dir, run.remedies); self.work[('retrain', run.name, '')] = _cost(t0, c0)
+        m = load_run(run.dir, which=which, device=str(self.dev), data=self.data(run.cfg.data, run.cfg.seed))[0]
+        sha, want = state_sha(m), self.ledger.get(run.name).get('weights', {}).get(str(which))
+        if want is not None and sha != want:
+            self.mismatch.append(f'{run.name}@{which}')
+            if self.log: self.log(f"warning: {run.name} ({which}) retrained here has weights {sha}, the committed record {want} "
+                                  "(another CPU gives other floats); what is measured now records its own hash")
+        return m, sha
+    def measure(self, run:Run, which, key:str, fn, kind:str='sharpness')->dict:
+        "`fn(model)` (a JSON-able dict) at the weights `which` of `run`: from the ledger when it holds `key`, else computed and recorded"
+        mk = f'{which}|{key}'
+        old = self.ledger.get(run.name).get(kind, {}).get(mk)
+        if old is not None:
+            self.work[(kind, run.name, mk)] = old['cost']; return old
+        m, sha = self.model(run, which)
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = dict(fn(m), weights=sha); res['cost'] = _cost(t0, c0)
+        self.ledger.update(run.name, lambda d: d.setdefault(kind, {}).__setitem__(mk, res))
+        self.work[(kind, run.name, mk)] = res['cost']
         return res
-    def model(self, run_dir, which='final'):
-        cfg = load_cfg(run_dir)
-        return load_run(run_dir, which=which, device=str(self.dev), data=self.data(cfg.data, cfg.seed))[0]
+    def sharp(self, run:Run, eps, which='final', **kw)->dict:
+        "Metric 2.1 of `run` at `which` on its training set (`model_sharpness`'s keywords), through the ledger"
+        d = self.data(run.cfg.data, run.cfg.seed)
+        if self.log and f"{which}|{sharpness_key(eps, **kw)}" not in self.ledger.get(run.name).get('sharpness', {}):
+            self.log(f"sharpness {run.name} @{which} {sharpness_key(eps, **kw)}")
+        return self.measure(run, which, sharpness_key(eps, **kw),
+                            lambda m: model_sharpness(m, d.x_train, d.y_train, eps=eps, prep=d.prep, **kw))
 
 def _stats(v)->dict:
     v = np.asarray(v, dtype=float)
@@ -105,37 +187,50 @@ def table1(ctx:Ctx)->dict:
     "Table 1 (and Appendix B): the networks and their parameter counts"
     return dict(nets=nets_table())
 
+def _plateau(hist:list, k:int=5)->float:
+    "Relative fall of the training loss over the last `k` epochs (0: a plateau; the paper stops when the loss ceases to improve)"
+    L = [h['train_loss'] for h in hist]
+    return (L[-k - 1] - L[-1]) / L[-k - 1] if len(L) > k else float('nan')
+
 def table2(ctx:Ctx)->dict:
-    "Table 2 and Figure 2: train/test accuracy of SB and LB per network and seed, with the per-epoch curves"
+    "Table 2 and Figure 2: train/test accuracy of SB and LB per network and seed, the paired gap, and the per-epoch curves"
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root):
-        rows = {reg: [load_json(ctx.run(ctx.cfg(net, data, reg, s))/'result.json') for s in ctx.prof.seeds] for reg in ('SB', 'LB')}
-        hist = {reg: load_json(ctx.run(ctx.cfg(net, data, reg, ctx.prof.seeds[0]))/'history.json') for reg in ('SB', 'LB')}
+    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root, ctx.log):
+        runs = {reg: [ctx.run(ctx.cfg(net, data, reg, s)) for s in ctx.prof.seeds] for reg in ('SB', 'LB')}
+        rows = {reg: [r.result for r in rs] for reg, rs in runs.items()}
+        gap = _stats([100 * (a['test_acc'] - b['test_acc']) for a, b in zip(rows['SB'], rows['LB'])])   # same seed, same x0
         out[f'{net}/{data}'] = dict(
             net=rows['SB'][0]['net'], data=data, bs={r: rows[r][0]['bs'] for r in rows}, n_train=rows['SB'][0]['data']['n_train'],
             **{f'{k}_{r}': _stats([x[f'{k}_acc'] * 100 for x in rows[r]]) for k in ('train', 'test') for r in ('SB', 'LB')},
+            gap=dict(gap, se=gap['std'] / math.sqrt(gap['n'])),
             train_loss={r: _stats([x['train_loss'] for x in rows[r]]) for r in rows},
+            test_loss={r: _stats([x['test_loss'] for x in rows[r]]) for r in rows},
             dist_ratio=_stats([a['dist_from_init'] / b['dist_from_init'] for a, b in zip(rows['SB'], rows['LB'])]),
-            history=hist)
+            stop_epoch={r: [len(x.history) for x in rs] for r, rs in runs.items()},
+            plateau={r: _stats([_plateau(x.history) for x in rs]) for r, rs in runs.items()},
+            history={reg: runs[reg][0].history for reg in runs})
     return out
 
 def _sharp(ctx, p):
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root):
-        res = {}
+    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root, ctx.log):
+        res, per = {}, {}
         for bn in ctx.prof.sharp_bn:
             for reg in ('SB', 'LB'):
-                per_seed = []
-                for s in ctx.prof.seeds:
-                    rd = ctx.run(ctx.cfg(net, data, reg, s))
-                    if ctx.log: ctx.log(f"sharpness {rd.name} {'full' if p is None else f'p={p}'} bn={bn}")
-                    per_seed.append(ctx.sharp(rd, ctx.model(rd), ctx.data(data, s), ctx.prof.eps, p=p, bn=bn, seed=s))
+                per[bn, reg] = [ctx.sharp(ctx.run(ctx.cfg(net, data, reg, s)), ctx.prof.eps, p=p, bn=bn, seed=s) for s in ctx.prof.seeds]
+            for reg in ('SB', 'LB'):
+                rs = per[bn, reg]
                 for e in ctx.prof.eps:
-                    res.setdefault(bn, {})[f'{reg}/{e:g}'] = _stats([r['phi'][str(float(e))] for r in per_seed])
-                res[bn][f'{reg}/notes'] = [r2['note'] for r in per_seed for r2 in r['results'] if r2['note']]
-                res[bn][f'{reg}/seconds'] = [round(sum(r2['seconds'] for r2 in r['results']), 1) for r in per_seed]
-        out[f'{net}/{data}'] = dict(phi=res, eps=list(ctx.prof.eps), p=p, rows=per_seed[0]['rows'], n=per_seed[0]['n'],
-                                    maxiter=per_seed[0]['config']['maxiter'], chunk=per_seed[0]['config']['chunk'])
+                    res.setdefault(bn, {})[f'{reg}/{e:g}'] = _stats([r['phi'][str(float(e))] for r in rs])
+                res[bn][f'{reg}/start'] = [{k: r2[k] for k in ('eps', 'f0', 'f_start', 'phi_start', 'fmax', 'nit', 'nfev')}
+                                           for r in rs for r2 in r['results']]
+                res[bn][f'{reg}/notes'] = [r2['note'] for r in rs for r2 in r['results'] if r2['note']]
+                res[bn][f'{reg}/seconds'] = [round(sum(r2['seconds'] for r2 in r['results']), 1) for r in rs]
+            for e in ctx.prof.eps:   # LB/SB per seed: the two runs of a seed share x0
+                res[bn][f'ratio/{e:g}'] = _stats([b['phi'][str(float(e))] / a['phi'][str(float(e))] for a, b in zip(per[bn, 'SB'], per[bn, 'LB'])])
+        r0 = next(iter(per.values()))[0]
+        out[f'{net}/{data}'] = dict(phi=res, eps=list(ctx.prof.eps), p=p, rows=r0['rows'], n=r0['n'],
+                                    maxiter=r0['config']['maxiter'], chunk=r0['config']['chunk'], start=r0['config']['start'])
     return out
 
 def table3(ctx:Ctx)->dict:
@@ -150,12 +245,14 @@ def table4(ctx:Ctx)->dict:
 def _parametric(ctx, path):
     from sharpnb.landscape import parametric_curve, alpha_grid
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root):
+    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
         s = ctx.prof.seeds[0]
         sb, lb = (ctx.run(ctx.cfg(net, data, r, s)) for r in ('SB', 'LB'))
-        out[f'{net}/{data}'] = {bn: parametric_curve(ctx.model(sb), ctx.model(lb), ctx.data(data, s), alphas=alpha_grid(ctx.prof.grid),
-                                                     path=path, bn=bn, networks=dict(SB=str(sb.name), LB=str(lb.name)))
+        (msb, hsb), (mlb, hlb) = ctx.model(sb), ctx.model(lb)
+        out[f'{net}/{data}'] = {bn: parametric_curve(msb, mlb, ctx.data(data, s), alphas=alpha_grid(ctx.prof.grid),
+                                                     path=path, bn=bn, networks=dict(SB=sb.name, LB=lb.name))
                                 for bn in ('recompute', 'batch', 'interpolate')}
+        out[f'{net}/{data}']['weights'] = dict(SB=hsb, LB=hlb)
     return out
 
 def fig3(ctx:Ctx)->dict:
@@ -168,78 +265,85 @@ def fig7(ctx:Ctx)->dict:
 
 # %% ../nbs/08a_reproduce.ipynb #cc388173
 def fig4(ctx:Ctx)->dict:
-    "Figure 4: final test accuracy and sharpness against the batch size (one seed)"
+    "Figure 4: final test accuracy and sharpness against the batch size, per seed of `sweep_seeds`"
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root):
-        s, rows = ctx.prof.seeds[0], []
-        n_train = ctx.data(data, s).n_train
-        regime_bs = {batch_size(ctx.cfg(net, data, r, s), n_train): r for r in ('SB', 'LB')}
+    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
+        rows, bn = [], ctx.prof.sharp_bn[0]
+        n_train = ctx.data(data, ctx.prof.seeds[0]).n_train
+        regime_bs = {batch_size(ctx.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}
         for bs in ctx.prof.sweep_bs:
             if bs > n_train: continue
             # the SB and LB sizes reuse Table 2's runs (same config, same seed) instead of training them again
-            rd = ctx.run(ctx.cfg(net, data, regime_bs[bs], s) if bs in regime_bs else ctx.cfg(net, data, 'SB', s, bs=bs))
-            r = load_json(rd/'result.json')
-            sh = ctx.sharp(rd, ctx.model(rd), ctx.data(data, s), ctx.prof.eps, bn=ctx.prof.sharp_bn[0], seed=s)
-            rows.append(dict(bs=bs, test_acc=100 * r['test_acc'], train_acc=100 * r['train_acc'], train_loss=r['train_loss'],
-                             phi={f'{e:g}': sh['phi'][str(float(e))] for e in ctx.prof.eps}))
-        out[f'{net}/{data}'] = dict(rows=rows, n_train=n_train, bn=ctx.prof.sharp_bn[0])
+            runs = [ctx.run(ctx.cfg(net, data, regime_bs[bs], s) if bs in regime_bs else ctx.cfg(net, data, 'SB', s, bs=bs))
+                    for s in ctx.prof.sweep_seeds]
+            sh = [ctx.sharp(r, ctx.prof.eps, bn=bn, seed=r.cfg.seed) for r in runs]
+            rows.append(dict(bs=bs, seeds=list(ctx.prof.sweep_seeds), steps_per_epoch=-(-n_train // bs),
+                             **{k: _stats([100 * r.result[k] for r in runs]) for k in ('test_acc', 'train_acc')},
+                             **{k: _stats([r.result[k] for r in runs]) for k in ('train_loss', 'test_loss')},
+                             phi={f'{e:g}': _stats([x['phi'][str(float(e))] for x in sh]) for e in ctx.prof.eps}))
+        out[f'{net}/{data}'] = dict(rows=rows, n_train=n_train, bn=bn)
     return out
 
 def fig5(ctx:Ctx)->dict:
     "Figure 5: LB warm-started from SB iterates: test accuracy and sharpness against the SB epoch"
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root):
-        s = ctx.prof.seeds[0]; d = ctx.data(data, s)
-        sb_dir = ctx.run(ctx.cfg(net, data, 'SB', s))
-        part = ctx.root/f'fig5-{net}-{data}-s{s}.json'       # incremental: a killed run keeps what it finished
-        done = load_json(part) if part.exists() else {}
+    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
+        s = ctx.prof.seeds[0]; d = ctx.data(data, s); bn = ctx.prof.sharp_bn[0]
+        sb = ctx.run(ctx.cfg(net, data, 'SB', s))
         lb_cfg = ctx.cfg(net, data, 'LB', s, save_every=0)
+        def warm(m, e=None):
+            m.train(); sb_acc = evaluate(m, d.x_test, d.y_test, d.prep)['acc']
+            t0 = time.perf_counter(); set_seed(s); fit(m, d, lb_cfg, progress=False); lb_sec = time.perf_counter() - t0
+            ev = evaluate(m, d.x_test, d.y_test, d.prep)
+            sh = model_sharpness(m, d.x_train, d.y_train, eps=ctx.prof.eps, bn=bn, seed=s, prep=d.prep)
+            return dict(sb_test_acc=100 * sb_acc, lb_test_acc=100 * ev['acc'], lb_test_loss=ev['loss'], lb_seconds=lb_sec,
+                        phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps}, sharpness=sh)
+        key = f"LB-{config_hash(lb_cfg)}-{sharpness_key(ctx.prof.eps, bn=bn, seed=s)}"
+        rows = []
         for e in ctx.prof.warm_epochs:
-            if str(e) in done: ctx.work[('warm', e)] = done[str(e)].get('seconds', 0.); continue
             which = 'init' if e == 0 else ('final' if e == ctx.prof.n_epochs else e)
-            m = ctx.model(sb_dir, which).train()
-            sb_acc = evaluate(m, d.x_test, d.y_test, d.prep)['acc']
-            if ctx.log: ctx.log(f'fig5: LB from SB epoch {e}')
-            t0 = time.perf_counter(); set_seed(s); fit(m, d, lb_cfg, progress=False); ctx.work[('warm', e)] = time.perf_counter() - t0
-            sh = ctx.sharp(ctx.root, m, d, ctx.prof.eps, bn=ctx.prof.sharp_bn[0], seed=s, force=True)
-            done[str(e)] = dict(sb_epoch=e, sb_test_acc=100 * sb_acc, lb_test_acc=100 * evaluate(m, d.x_test, d.y_test, d.prep)['acc'],
-                                phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps}, seconds=ctx.work[('warm', e)])
-            save_json(done, part)
-        out[f'{net}/{data}'] = dict(rows=[done[str(e)] for e in ctx.prof.warm_epochs], bn=ctx.prof.sharp_bn[0], lb_epochs=lb_cfg.n_epochs)
+            if ctx.log and f'{which}|{key}' not in ctx.ledger.get(sb.name).get('warm', {}): ctx.log(f'fig5: LB from SB epoch {e}')
+            r = ctx.measure(sb, which, key, warm, kind='warm')
+            rows.append(dict(sb_epoch=e, **{k: r[k] for k in ('sb_test_acc', 'lb_test_acc', 'lb_test_loss', 'phi', 'weights')},
+                             seconds=r['cost']['seconds']))
+        out[f'{net}/{data}'] = dict(rows=rows, bn=bn, lb_epochs=lb_cfg.n_epochs)
     return out
 
 def fig6(ctx:Ctx)->dict:
     "Figure 6: sharpness against the training cross-entropy along the SB and LB trajectories"
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root):
-        s = ctx.prof.seeds[0]; d = ctx.data(data, s); res = {}
+    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
+        s = ctx.prof.seeds[0]; d = ctx.data(data, s); res = {}; bn = ctx.prof.sharp_bn[0]
         for reg in ('SB', 'LB'):
-            rd = ctx.run(ctx.cfg(net, data, reg, s)); hist = load_json(rd/'history.json'); pts = []
+            run, pts = ctx.run(ctx.cfg(net, data, reg, s)), []
             for e in [0] + list(range(ctx.prof.curve_every, ctx.prof.n_epochs + 1, ctx.prof.curve_every)):
-                m = ctx.model(rd, 'init' if e == 0 else e)
-                loss = evaluate(m, d.x_train, d.y_train, d.prep)['loss'] if e == 0 else hist[e - 1]['train_loss']
-                if ctx.log: ctx.log(f'fig6: {reg} epoch {e}')
-                sh = ctx.sharp(rd/'ckpt', m, d, ctx.prof.eps, bn=ctx.prof.sharp_bn[0], seed=s, force=True)
+                which = 'init' if e == 0 else e
+                loss = (ctx.measure(run, which, 'train_loss', lambda m: dict(loss=evaluate(m, d.x_train, d.y_train, d.prep)['loss']),
+                                    kind='eval')['loss'] if e == 0 else run.history[e - 1]['train_loss'])
+                sh = ctx.sharp(run, ctx.prof.eps, which=which, bn=bn, seed=s)
                 pts.append(dict(epoch=e, train_loss=loss, phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps}))
             res[reg] = pts
-        out[f'{net}/{data}'] = dict(points=res, bn=ctx.prof.sharp_bn[0])
+        out[f'{net}/{data}'] = dict(points=res, bn=bn)
     return out
 
 # %% ../nbs/08a_reproduce.ipynb #cec00e8a
 def _remedy_table(ctx, remedies:dict, sb_too:bool, tag:str|None=None):
     out, tag = {}, '-' + (tag or '-'.join(remedies))
-    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root):
-        sb = [load_json(ctx.run(ctx.cfg(net, data, 'SB', s), tag if sb_too else '', remedies if sb_too else None)/'result.json')
-              for s in ctx.prof.remedy_seeds]
-        lbs = [ctx.run(ctx.cfg(net, data, 'LB', s), tag, remedies) for s in ctx.prof.remedy_seeds]
-        phis = [ctx.sharp(rd, ctx.model(rd), ctx.data(data, s), ctx.prof.eps, bn=ctx.prof.sharp_bn[0], seed=s)
-                for rd, s in zip(lbs, ctx.prof.remedy_seeds)]
-        base = [load_json(ctx.run(ctx.cfg(net, data, 'LB', s))/'result.json') for s in ctx.prof.remedy_seeds]
-        out[f'{net}/{data}'] = dict(remedies=remedies, sb_test=_stats([100 * r['test_acc'] for r in sb]),
-                                    lb_test=_stats([100 * load_json(rd/'result.json')['test_acc'] for rd in lbs]),
-                                    lb_plain_test=_stats([100 * r['test_acc'] for r in base]),
+    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root, ctx.log):
+        seeds, bn = ctx.prof.remedy_seeds, ctx.prof.sharp_bn[0]
+        sb = [ctx.run(ctx.cfg(net, data, 'SB', s), tag if sb_too else '', remedies if sb_too else None) for s in seeds]
+        lbs = [ctx.run(ctx.cfg(net, data, 'LB', s), tag, remedies) for s in seeds]
+        phis = [ctx.sharp(r, ctx.prof.eps, bn=bn, seed=s) for r, s in zip(lbs, seeds)]
+        base = [ctx.run(ctx.cfg(net, data, 'LB', s)) for s in seeds]
+        out[f'{net}/{data}'] = dict(remedies=remedies, sb_test=_stats([100 * r.result['test_acc'] for r in sb]),
+                                    sb_train=_stats([100 * r.result['train_acc'] for r in sb]),
+                                    lb_test=_stats([100 * r.result['test_acc'] for r in lbs]),
+                                    lb_train=_stats([100 * r.result['train_acc'] for r in lbs]),
+                                    lb_train_loss=_stats([r.result['train_loss'] for r in lbs]),
+                                    lb_plain_test=_stats([100 * r.result['test_acc'] for r in base]),
+                                    lb_plain_train=_stats([100 * r.result['train_acc'] for r in base]),
                                     phi={f'{e:g}': _stats([p['phi'][str(float(e))] for p in phis]) for e in ctx.prof.eps},
-                                    bn=ctx.prof.sharp_bn[0])
+                                    bn=bn)
     return out
 
 def table6(ctx:Ctx)->dict:
@@ -249,6 +353,27 @@ def table6(ctx:Ctx)->dict:
 def table7(ctx:Ctx)->dict:
     "Table 7: conservative (proximal) LB training, λ = 1e-3 with 3 ADAM iterations per batch; LB sharpness"
     return _remedy_table(ctx, {'conservative': dict(lam=1e-3, inner=3, opt_state='carried across batches')}, sb_too=False)
+
+# %% ../nbs/08a_reproduce.ipynb #7f7a7d98
+def starts(ctx:Ctx)->dict:
+    "φ from the gradient-sign corner, from y = 0 and from random points of the box, on SB and LB minimisers (BN as the paper)"
+    out = {}
+    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root, ctx.log):
+        bn, rows = ctx.prof.sharp_bn[0], []
+        plan = [('corner', None), ('zero', None)] + [('random', k) for k in range(1, ctx.prof.random_starts + 1)]
+        for s in ctx.prof.start_seeds:
+            for reg in ('SB', 'LB'):
+                run = ctx.run(ctx.cfg(net, data, reg, s))
+                for start, k in plan:
+                    r = ctx.sharp(run, ctx.prof.eps, bn=bn, seed=s if k is None else k, start=start)
+                    for x in r['results']:
+                        rows.append(dict(seed=s, regime=reg, start=start, start_seed=k, eps=x['eps'], phi=x['phi'], f0=x['f0'],
+                                         f_start=x['f_start'], phi_start=x['phi_start'], nit=x['nit'], improved=x['improved'],
+                                         frac_at_bound=x['frac_at_bound'], note=x['note']))
+        summary = {f"{reg}/{st}/{e:g}": _stats([r['phi'] for r in rows if (r['regime'], r['start'], r['eps']) == (reg, st, e)])
+                   for reg in ('SB', 'LB') for st in dict.fromkeys(st for st, _ in plan) for e in ctx.prof.eps}
+        out[f'{net}/{data}'] = dict(rows=rows, summary=summary, bn=bn, random_frac=0.5, seeds=list(ctx.prof.start_seeds))
+    return out
 
 # %% ../nbs/08a_reproduce.ipynb #481f9439
 BEYOND = {
@@ -270,11 +395,25 @@ sam, lrscale = _beyond('sam'), _beyond('lrscale')
 
 # %% ../nbs/08a_reproduce.ipynb #cfdcf889
 ARTIFACTS = dict(table1=table1, table2=table2, table3=table3, table4=table4, table6=table6, table7=table7,
-                 fig2=table2, fig3=fig3, fig4=fig4, fig5=fig5, fig6=fig6, fig7=fig7, sam=sam, lrscale=lrscale)
+                 fig2=table2, fig3=fig3, fig4=fig4, fig5=fig5, fig6=fig6, fig7=fig7, sam=sam, lrscale=lrscale, starts=starts)
 
 def result_path(artifact:str, profile:str, results_root)->Path:
     "Where the result of `artifact` under `profile` is stored (Figure 2 shares Table 2's)"
     return Path(results_root)/f"{'table2' if artifact == 'fig2' else artifact}-{profile}.json"
+
+def ledger_path(profile:str, results_root)->Path:
+    "The folder of `profile`'s committed ledger (one JSON file per run)"
+    return Path(results_root)/f'ledger-{profile}'
+
+def work_summary(work:dict)->dict:
+    "Per kind of work (train, retrain, sharpness, warm, eval): how many items, wall and CPU seconds (CPU where recorded)"
+    out = {}
+    for (kind, *_), c in work.items():
+        o = out.setdefault(kind, dict(n=0, seconds=0., cpu_seconds=0., cpu_unrecorded=0))
+        o['n'] += 1; o['seconds'] += c.get('seconds') or 0.
+        if c.get('cpu_seconds') is None: o['cpu_unrecorded'] += 1
+        else: o['cpu_seconds'] += c['cpu_seconds']
+    return {k: {**v, 'seconds': round(v['seconds'], 1), 'cpu_seconds': round(v['cpu_seconds'], 1)} for k, v in out.items()}
 
 def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results', runs_root='runs', data_root=None,
               device=None, force:bool=False, log=print)->dict:
@@ -284,12 +423,17 @@ def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results',
     path = result_path(artifact, profile, results_root)
     if path.exists() and not force: return load_json(path)
     prof = PROFILES[profile] if device is None else replace(PROFILES[profile], device=device)
-    t0 = time.perf_counter()
-    ctx = Ctx(prof, runs_root, data_root, log, device)
-    res = dict(artifact=artifact, profile=asdict(prof), result=ARTIFACTS[artifact](ctx),
-               provenance=dict(provenance(ctx.dev, seconds=time.perf_counter() - t0),     # seconds: this call
-                               work_seconds=sum(ctx.work.values()), work_items=len(ctx.work)))  # what the result rests on
-    save_json(res, path)
+    t0, c0 = time.perf_counter(), time.process_time()
+    led = ledger_path(profile, results_root)
+    with locked(led, f"profile {profile!r}'s ledger"):      # one writer per ledger; a second reproduce of the profile is refused
+        ctx = Ctx(prof, runs_root, data_root, log, device, ledger=led)
+        result = ARTIFACTS[artifact](ctx)
+        res = dict(artifact=artifact, profile=asdict(prof), result=result,
+                   provenance=dict(provenance(ctx.dev, seconds=time.perf_counter() - t0),     # seconds: this call
+                                   cpu_seconds=round(time.process_time() - c0, 1),
+                                   work_seconds=round(sum(c.get('seconds') or 0. for c in ctx.work.values()), 1),  # what it rests on
+                                   work_items=len(ctx.work), work=work_summary(ctx.work), weights_mismatch=ctx.mismatch))
+        save_json(res, path)
     return load_json(path)
 
 # %% ../nbs/08a_reproduce.ipynb #47ab3257
@@ -310,7 +454,8 @@ def evidence(res:dict)->str:
     "One line of provenance for a result: profile, seeds, data, device, time, code version"
     p, v, a = res['profile'], res['provenance'], res.get('artifact')
     seeds = (p['remedy_seeds'] if a in ('table6', 'table7', 'sam', 'lrscale')      # the remedy tables' trials
-             else p['seeds'][:1] if a in ('fig3', 'fig4', 'fig5', 'fig6', 'fig7') else p['seeds'])  # one-seed figures
+             else p.get('sweep_seeds', p['seeds'][:1]) if a == 'fig4'
+             else p['seeds'][:1] if a in ('fig3', 'fig5', 'fig6', 'fig7') else p['seeds'])  # one-seed figures
     sub = 'all' if p['subset'] is None else f"{p['subset']:,}"
     return (f"Evidence: `{p['name']}` profile: {sub} training rows, {p['n_epochs']} epochs, seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}; "
             f"{v['device_name']}; {_minutes(v)}; sharpnb {v['sharpnb']} ({(v['git_sha'] or 'no git')[:12]}), torch {v['torch']}, {v['time'][:10]}.")

@@ -230,6 +230,7 @@ class SharpResult:
     p:int|None           # subspace dimension; None for the full space (A = I_n)
     start:str            # start-point rule: 'corner', 'random', 'zero' or 'given'
     f_start:float        # f at the start point
+    phi_start:float      # Eq. 4 with f_start in place of fmax: what the start alone gives
     f_corner:float       # f at the gradient-sign corner x + A(sign(Aᵀ∇f)·u): a cheap lower bound
     phi_corner:float     # Eq. 4 with f_corner in place of fmax
     improved:bool        # L-BFGS-B found a point above its start point
@@ -306,7 +307,7 @@ def _solve(C:_Centre, eps, maxiter=10, m=10, start='corner', frac=0.5, seed=0, m
     if not fmax > C.f0: notes.append("no point of C_eps above f(x) was found: phi = 0 is not a converged value")
     if nonfinite or T.nonfinite: notes.append("f was not finite at some evaluated point of the box")
     phi = lambda f: 100 * (f - C.f0) / (1 + C.f0)                   # Eq. 4
-    return SharpResult(phi=phi(fmax), f0=C.f0, fmax=fmax, eps=eps, n=C.n, p=C.p, start=rule, f_start=f_start,
+    return SharpResult(phi=phi(fmax), f0=C.f0, fmax=fmax, eps=eps, n=C.n, p=C.p, start=rule, f_start=f_start, phi_start=phi(f_start),
                        f_corner=f_corner, phi_corner=phi(f_corner), improved=bool(improved), nit=sol['nit'],
                        nfev=T.nfev - nfev0, status=sol['status'], message=sol['message'], note='; '.join(notes),
                        method=sol['method'], frac_at_bound=float(np.mean(np.abs(ystar) >= u * (1 - 1e-12))),

@@ -20,8 +20,9 @@ from .train import *
 from .sharpness import model_sharpness
 
 # %% auto #0
-__all__ = ['STUDY_PROFILES', 'PAPER_TABLE2', 'PAPER_TABLE3', 'StudyCfg', 'study_cfgs', 'merge_json', 'measure_sharpness',
-           'run_study', 'study_title', 'table2', 'sharpness_table', 'plot_curves', 'plot_study', 'parametric_summary']
+__all__ = ['STUDY_PROFILES', 'PAPER_TABLE2', 'PAPER_TABLE3', 'StudyCfg', 'study_cfgs', 'merge_json', 'sharpness_key',
+           'measure_sharpness', 'run_study', 'study_title', 'table2', 'sharpness_table', 'plot_curves', 'plot_study',
+           'parametric_summary']
 
 # %% ../nbs/08_study.ipynb #855bfcd5
 @dataclass(frozen=True)
@@ -69,12 +70,17 @@ def merge_json(path, key:str, value):
     d[key] = value; save_json(d, path)
     return value
 
+def sharpness_key(eps, p:int|None=None, bn:str='running', chunk:int=5000, seed:int=0, subset:int|None=None, maxiter:int=10,
+                  start:str='corner')->str:
+    "The cache key of a sharpness measurement: every setting that changes its value"
+    return (f"{'full' if p is None else f'p{p}'}-bn_{bn}-chunk{chunk}-seed{seed}-sub{subset}-it{maxiter}-"
+            + '_'.join(f'{float(e):g}' for e in eps) + ('' if start == 'corner' else f'-start_{start}'))
+
 def measure_sharpness(run_dir, model, data:Data, eps=(1e-3, 5e-4), p:int|None=None, bn:str='running', chunk:int=5000,
                       seed:int=0, subset:int|None=None, maxiter:int=10, method:str='fast', force:bool=False)->dict:
     "Metric 2.1 of a run's `model` on its training set, cached in `run_dir/sharpness.json` under its configuration"
     eps = [float(e) for e in eps]
-    key = (f"{'full' if p is None else f'p{p}'}-bn_{bn}-chunk{chunk}-seed{seed}-sub{subset}-it{maxiter}-"
-           + '_'.join(f'{e:g}' for e in eps))
+    key = sharpness_key(eps, p, bn, chunk, seed, subset, maxiter)
     path = Path(run_dir)/'sharpness.json'
     if not force and path.exists() and key in (old := load_json(path)): return dict(old[key], key=key)
     res = model_sharpness(model, data.x_train, data.y_train, eps=eps, p=p, seed=seed, bn=bn, chunk=chunk, subset=subset,

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The paper-scale reproduction (profile `paper`: F1 on all 60,000 Fashion-MNIST rows, SB 256 / LB 6,000, 5 seeds),
+# one artifact after another, resumable: a finished artifact (nbs/paper/results/<artifact>-paper.json) is read, not
+# recomputed, and every finished run and measurement is in the committed ledger (nbs/paper/results/ledger-paper/),
+# so a re-run on any machine continues where the last one stopped. Several CPU-hours on two cores.
+# Usage: bash tools/paper.sh [ARTIFACT ...]   (default: all, in the order below)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/setup.sh
+arts=("$@")
+[ ${#arts[@]} -gt 0 ] || arts=(table2 table3 fig3 fig7 starts fig6 table4 fig4 fig5 table7 table6 sam lrscale)
+for a in "${arts[@]}"; do
+  echo "== $(date -u +%H:%M:%S) $a"
+  PYTHONUNBUFFERED=1 .venv/bin/sharpnb reproduce "$a" --profile paper
+  echo "== $(date -u +%H:%M:%S) $a done: nbs/paper/results/$a-paper.json"
+done
