@@ -358,6 +358,8 @@ def model_sharpness(model:nn.Module,           # the network at a minimiser; its
                     method:str='fast',         # L-BFGS-B driver: 'fast' or 'scipy'
                     m:int=10,                  # L-BFGS-B memory
                     orthonormal:bool=False,    # orthonormalise the columns of A
+                    progress:bool|None=None,   # a bar of f+g evaluations (None: when on a terminal)
+                    desc:str='sharpness',      # the bar's label
                    )->dict:
     "ε-sharpness (Metric 2.1) of `model` on (`x`, `y`) for each ε: a JSON-able dict of config, results and provenance"
     t = time.perf_counter()
@@ -365,13 +367,19 @@ def model_sharpness(model:nn.Module,           # the network at a minimiser; its
     if subset is not None:
         idx = stratified_subset(y, subset, seed); x, y = x[idx], y[idx]
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    modes = {mod: mod.training for mod in model.modules()}
+    modes, bar = {mod: mod.training for mod in model.modules()}, None
     try:
         fb = FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep)
         A = None if p is None else RandomSubspace(fb.n, p, seed=seed, device=fb.w0.device, dtype=fb.w0.dtype, orthonormal=orthonormal)
-        C = _Centre(fb.loss_grad, fb.w0, A)
+        fg = fb.loss_grad
+        if progress is not False:          # about maxiter + 2 evaluations per ε (line searches add a few)
+            from tqdm.auto import tqdm
+            bar = tqdm(total=1 + len(eps) * (maxiter + 2), desc=desc, unit='f+g', leave=False, disable=None if progress is None else False)
+            def fg(w, _fg=fb.loss_grad): r = _fg(w); bar.update(); return r
+        C = _Centre(fg, fb.w0, A)
         res = [_solve(C, e, maxiter=maxiter, m=m, start=start, seed=seed, method=method) for e in eps]
     finally:
+        if bar is not None: bar.close()
         model.load_state_dict(state)
         for mod, tr in modes.items(): mod.training = tr
     cfg = dict(eps=eps, p=p, A=None if p is None else ('orthonormal' if orthonormal else 'gaussian N(0,1)'), seed=seed,

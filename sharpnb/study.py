@@ -1,4 +1,4 @@
-"""The quick SB-vs-LB study behind the README's main command: train F1 with a small and a large batch from the same start, and compare them as Table 2 and Figure 2 do
+"""The SB-vs-LB study behind the README's main command: train F1 with a small and a large batch from the same start, and compare them as Table 2 and Figure 2 do
 
 Docs: https://sharpnb.github.io/sharpnb/study.html.md"""
 
@@ -40,7 +40,8 @@ class StudyCfg:
     device:str='auto'
 
 STUDY_PROFILES = {
-    'quick': StudyCfg(sharp_bn=('batch',)),                                    # README main job: minutes on 2 CPU cores
+    'paper': StudyCfg(n_epochs=30, subset=None, sharp_bn=('batch',)),          # README main job: every row, SB 256 / LB 6,000
+    'quick': StudyCfg(sharp_bn=('batch',)),                                    # a 3-minute look: 10,000 rows, LB 1,000
     'tiny':  StudyCfg(n_epochs=2, subset=1000, test_subset=1000, sharp_bn=('batch',), grid=5),  # tests only: seconds
     'full':  StudyCfg(n_epochs=100, subset=None),                              # the whole data, Figure 2's 100 epochs
 }
@@ -77,15 +78,17 @@ def sharpness_key(eps, p:int|None=None, bn:str='running', chunk:int=5000, seed:i
             + '_'.join(f'{float(e):g}' for e in eps) + ('' if start == 'corner' else f'-start_{start}'))
 
 def measure_sharpness(run_dir, model, data:Data, eps=(1e-3, 5e-4), p:int|None=None, bn:str='running', chunk:int=5000,
-                      seed:int=0, subset:int|None=None, maxiter:int=10, method:str='fast', force:bool=False)->dict:
-    "Metric 2.1 of a run's `model` on its training set, cached in `run_dir/sharpness.json` under its configuration"
+                      seed:int=0, subset:int|None=None, maxiter:int=10, method:str='fast', force:bool=False,
+                      progress:bool|None=None, desc:str='sharpness')->dict:
+    "Metric 2.1 of a run's `model` on its training set, cached in `run_dir/sharpness.json` under its configuration and weights"
     eps = [float(e) for e in eps]
-    key = sharpness_key(eps, p, bn, chunk, seed, subset, maxiter)
+    key, sha = sharpness_key(eps, p, bn, chunk, seed, subset, maxiter), state_sha(model)
     path = Path(run_dir)/'sharpness.json'
-    if not force and path.exists() and key in (old := load_json(path)): return dict(old[key], key=key)
+    old = load_json(path) if path.exists() else {}
+    if not force and isinstance(old, dict) and key in old and old[key].get('weights') == sha: return dict(old[key], key=key)
     res = model_sharpness(model, data.x_train, data.y_train, eps=eps, p=p, seed=seed, bn=bn, chunk=chunk, subset=subset,
-                          maxiter=maxiter, prep=data.prep, method=method)
-    return dict(merge_json(path, key, res), key=key)
+                          maxiter=maxiter, prep=data.prep, method=method, progress=progress, desc=desc)
+    return dict(merge_json(path, key, dict(res, weights=sha)), key=key)
 
 def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, progress=None)->dict:
     "Train (or resume) the SB and LB runs of `s` under `out`; write study.json and study.png"
@@ -108,7 +111,10 @@ def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, prog
         for reg in runs:
             if log: log(f"== sharpness of {reg} (full space, eps {', '.join(map(str, s.eps))}, BN {bn})")
             model, _, _ = load_run(out/reg, data=data, device=str(dev))
-            sharp.setdefault(bn, {})[reg] = measure_sharpness(out/reg, model, data, s.eps, bn=bn, seed=s.seed, force=force)
+            r = sharp.setdefault(bn, {})[reg] = measure_sharpness(out/reg, model, data, s.eps, bn=bn, seed=s.seed, force=force,
+                                                                  progress=progress, desc=f'sharpness {reg}')
+            if log: log(f"   {reg}: " + ', '.join(f"phi(eps={x['eps']:g}) = {x['phi']:.2f}" for x in r['results'])
+                        + f"  [{sum(x['seconds'] for x in r['results']):.0f} s, {sum(x['nfev'] for x in r['results'])} f+g]")
     from sharpnb.landscape import parametric_curve, alpha_grid
     if log: log(f"== parametric plot (linear path, {s.grid} points on [-1, 2], BN statistics recomputed at each alpha)")
     sb_m, lb_m = (load_run(out/reg, data=data, device=str(dev))[0] for reg in ('SB', 'LB'))
@@ -165,6 +171,7 @@ def sharpness_table(res:dict)->str:
     for bn, per in res['sharpness'].items():
         label = names.get(bn, bn).format(c=per['SB']['config']['chunk'])
         lines.append(f"{label:34s}" + ''.join(f"{per['SB']['phi'][str(e)]:14.2f}{per['LB']['phi'][str(e)]:14.2f}" for e in eps))
+        lines.append(f"{'   LB / SB':34s}" + ''.join(f"{'':14s}{per['LB']['phi'][str(e)] / per['SB']['phi'][str(e)]:13.1f}x" for e in eps))
     p = PAPER_TABLE3.get(res['study']['net'].upper())
     if p and eps == [1e-3, 5e-4]:
         lines.append(f"{'paper (5 trials, ' + _PAPER_DATA[res['study']['net'].upper()] + ')':34s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>14s}" for m, sd in p))
