@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #20cbde07
 from __future__ import annotations
-import hashlib, json, os, platform, random, subprocess, sys, tempfile, time
+import hashlib, json, os, pickle, platform, random, subprocess, sys, tempfile, time
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime, timezone
@@ -18,9 +18,9 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['RESULT_DIRS', 'SharpnbError', 'get_device', 'set_seed', 'atomic_write_bytes', 'save_json', 'load_json',
-           'atomic_torch_save', 'safe_torch_load', 'git_sha', 'device_name', 'provenance', 'config_hash', 'state_sha',
-           'locked', 'trainable', 'n_params', 'get_flat', 'set_flat', 'flat_grad', 'to_np64', 'from_np', 'dot64',
-           'norm64']
+           'atomic_torch_save', 'safe_torch_load', 'SaveFailed', 'check_writable', 'git_sha', 'device_name',
+           'provenance', 'config_hash', 'state_sha', 'locked', 'trainable', 'n_params', 'get_flat', 'set_flat',
+           'flat_grad', 'to_np64', 'from_np', 'dot64', 'norm64']
 
 # %% ../nbs/00_core.ipynb #b4c877cb
 class SharpnbError(Exception):
@@ -43,12 +43,16 @@ def set_seed(seed:int):
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
 # %% ../nbs/00_core.ipynb #81987316
+def _umask()->int:
+    m = os.umask(0o022); os.umask(m); return m
+
 def atomic_write_bytes(path, data:bytes):
     "Write `data` to `path` atomically (temp file in the same directory, fsync, rename)"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
     try:
         with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())           # mkstemp makes 0600; a shared run directory needs the user's umask
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True); raise
@@ -85,9 +89,29 @@ def safe_torch_load(path, map_location='cpu'):
     path = Path(path)
     if not path.exists(): raise SharpnbError(f"Checkpoint {path} does not exist.")
     try: return torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as e:
-        raise SharpnbError(f"Checkpoint {path} could not be loaded safely ({type(e).__name__}: {str(e)[:200]}). "
-                           "It may be truncated or not a sharpnb checkpoint.")
+    except pickle.UnpicklingError as e:             # torch's weights-only unpickler met an object that is not a tensor or container
+        if 'Weights only load failed' not in str(e) and 'weights_only' not in str(e): raise _corrupt(path, e) from None
+        raise SharpnbError(f"Checkpoint {path} could not be loaded safely: it holds pickled objects other than tensors, so it is not a "
+                           "sharpnb checkpoint and must not be trusted (sharpnb never unpickles arbitrary objects).") from None
+    except Exception as e: raise _corrupt(path, e) from None
+
+def _corrupt(path, e):
+    return SharpnbError(f"Checkpoint {path} could not be loaded safely ({type(e).__name__}: {str(e).splitlines()[0][:150] if str(e) else ''}). "
+                        "It may be truncated or not a sharpnb checkpoint.")
+
+class SaveFailed(SharpnbError):
+    "A result was computed but could not be written; it travels with the error so the CLI can still print it"
+    def __init__(self, msg, result=None): super().__init__(msg); self.result = result
+
+def check_writable(path, what:str='the output')->Path:
+    "Raise a clear error now, before any work, if files cannot be created in the directory `path` (created if missing)"
+    path = Path(path)
+    try:
+        if path.exists() and not path.is_dir(): raise SharpnbError(f"{path} ({what}) exists and is not a directory.")
+        path.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path, prefix='.sharpnb-write-test.'); os.close(fd); os.unlink(tmp)
+    except OSError as e: raise SharpnbError(f"Cannot write to {path} ({what}): {e.strerror or e}. Nothing was computed.") from None
+    return path
 
 # %% ../nbs/00_core.ipynb #c4fdee25
 RESULT_DIRS = ['benchmarks/results', 'nbs/paper/results']   # committed records, written by runs: not "code changes"

@@ -24,7 +24,7 @@ from .study import sharpness_key
 # %% auto #0
 __all__ = ['PROFILES', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ledger', 'Run', 'Ctx', 'table1', 'table2', 'table3',
            'table4', 'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'result_path', 'ledger_path',
-           'work_summary', 'reproduce', 'pm', 'md_table', 'evidence']
+           'work_summary', 'reproduce', 'pm', 'md_table', 'evidence', 'ledger_cost', 'cost_rows']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -459,3 +459,31 @@ def evidence(res:dict)->str:
     sub = 'all' if p['subset'] is None else f"{p['subset']:,}"
     return (f"Evidence: `{p['name']}` profile: {sub} training rows, {p['n_epochs']} epochs, seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}; "
             f"{v['device_name']}; {_minutes(v)}; sharpnb {v['sharpnb']} ({(v['git_sha'] or 'no git')[:12]}), torch {v['torch']}, {v['time'][:10]}.")
+
+# %% ../nbs/08a_reproduce.ipynb #1169e35a
+def ledger_cost(profile:str, results_root='nbs/paper/results')->dict:
+    "Per kind of work (train, sharpness, warm, eval), over the whole ledger of `profile`: count, wall and CPU seconds, each unit once"
+    led, work = Ledger(ledger_path(profile, results_root)), {}
+    for name in led.names():
+        rec = led.get(name)
+        if 'cost' in rec: work[('train', name, '')] = rec['cost']
+        for kind in ('sharpness', 'warm', 'eval'):
+            for k, v in rec.get(kind, {}).items(): work[(kind, name, k)] = v['cost']
+    return work_summary(work)
+
+def cost_rows(profile:str, results_root='nbs/paper/results')->list:
+    "Rows (artifact, runs trained, measurements, wall minutes, CPU minutes) of every committed result of `profile`, and the ledger's total"
+    rows = []
+    for a in ARTIFACTS:
+        p = result_path(a, profile, results_root)
+        if a == 'fig2' or not p.exists(): continue
+        w = load_json(p)['provenance'].get('work', {})
+        meas = sum(v['n'] for k, v in w.items() if k not in ('train', 'retrain'))
+        cpu_missing = sum(v['cpu_unrecorded'] for v in w.values())
+        rows.append([a, w.get('train', {}).get('n', 0), meas, round(sum(v['seconds'] for v in w.values()) / 60, 1),
+                     round(sum(v['cpu_seconds'] for v in w.values()) / 60, 1), cpu_missing])
+    tot = ledger_cost(profile, results_root)
+    rows.append(['whole ledger (each unit once)', tot.get('train', {}).get('n', 0), sum(v['n'] for k, v in tot.items() if k != 'train'),
+                 round(sum(v['seconds'] for v in tot.values()) / 60, 1), round(sum(v['cpu_seconds'] for v in tot.values()) / 60, 1),
+                 sum(v['cpu_unrecorded'] for v in tot.values())])
+    return rows

@@ -20,8 +20,9 @@ from .models import *
 from .objective import *
 
 # %% auto #0
-__all__ = ['SB_BS', 'LB_FRACTION', 'SB', 'LB', 'RUN_FILES', 'TrainCfg', 'batch_size', 'plain_step', 'opt_spec', 'make_opt',
-           'TrainingDiverged', 'fit', 'is_run', 'load_cfg', 'checkpoint', 'build_model', 'train_run', 'load_run']
+__all__ = ['SB_BS', 'LB_FRACTION', 'SB', 'LB', 'RUN_FILES', 'CACHE_FILES', 'TrainCfg', 'batch_size', 'check_cfg', 'plain_step',
+           'opt_spec', 'make_opt', 'TrainingDiverged', 'fit', 'is_run', 'load_cfg', 'checkpoint', 'build_model',
+           'run_lock', 'train_run', 'load_run']
 
 # %% ../nbs/04_train.ipynb #e0bf1d03
 @dataclass(frozen=True)
@@ -59,6 +60,31 @@ def batch_size(cfg:TrainCfg, n_train:int)->int:
     if cfg.regime.upper() == 'SB': return min(SB_BS, n_train)
     if cfg.regime.upper() == 'LB': return max(1, round(LB_FRACTION * n_train))
     raise SharpnbError(f"Unknown regime {cfg.regime!r}: use SB or LB, or give --bs.")
+
+def _num(v, kind=float)->bool:
+    return isinstance(v, (int, float) if kind is float else int) and not isinstance(v, bool) and (kind is int or math.isfinite(v))
+
+def check_cfg(cfg:TrainCfg)->TrainCfg:
+    "`cfg` if it can train; else an error naming the option, raised before any data is loaded or any file is touched"
+    def need(ok, opt, v, what):
+        if not ok: raise SharpnbError(f"{opt} must be {what}, got {v!r} (nothing was changed).")
+    need(isinstance(cfg.net, str) and cfg.net.upper() in NETS, '--net', cfg.net, f"one of the paper's networks {', '.join(NETS)}")
+    need(isinstance(cfg.data, str) and (cfg.data in DATASETS or cfg.data == 'synthetic'), '--data', cfg.data, f"one of {', '.join(DATASETS)}")
+    need(cfg.bs is not None or (isinstance(cfg.regime, str) and cfg.regime.upper() in ('SB', 'LB')), '--regime', cfg.regime, 'SB or LB (or give --bs)')
+    need(cfg.bs is None or (_num(cfg.bs, int) and cfg.bs >= 1), '--bs', cfg.bs, 'a positive integer')
+    need(_num(cfg.n_epochs, int) and cfg.n_epochs >= 1, '--epochs', cfg.n_epochs, 'a positive integer')
+    need(cfg.opt in ('adam', 'sgd'), '--opt', cfg.opt, 'adam or sgd')
+    need(_num(cfg.lr) and cfg.lr > 0, '--lr', cfg.lr, 'a finite positive number')
+    need(len(cfg.betas) == 2 and all(_num(b) and 0 <= b < 1 for b in cfg.betas), 'betas', cfg.betas, 'two numbers in [0, 1)')
+    need(_num(cfg.adam_eps) and cfg.adam_eps > 0, 'adam_eps', cfg.adam_eps, 'a finite positive number')
+    need(_num(cfg.momentum) and 0 <= cfg.momentum < 1, '--momentum', cfg.momentum, 'a number in [0, 1)')
+    need(_num(cfg.seed, int) and cfg.seed >= 0, '--seed', cfg.seed, 'a non-negative integer')
+    for opt, v in (('--subset', cfg.subset), ('--test-subset', cfg.test_subset)): need(v is None or (_num(v, int) and v >= 1), opt, v, 'a positive integer')
+    need(cfg.eval_bn in BN_POLICIES, 'eval_bn', cfg.eval_bn, f'one of {BN_POLICIES}')
+    need(_num(cfg.eval_chunk, int) and cfg.eval_chunk >= 1, 'eval_chunk', cfg.eval_chunk, 'a positive integer')
+    need(_num(cfg.save_every, int) and cfg.save_every >= 0, '--save-every', cfg.save_every, 'a non-negative integer')
+    need(isinstance(cfg.device, str), '--device', cfg.device, "'auto', 'cpu' or 'cuda[:N]'")
+    return cfg
 
 # %% ../nbs/04_train.ipynb #08a02035
 def plain_step(model:nn.Module, opt:torch.optim.Optimizer, xb:torch.Tensor, yb:torch.Tensor)->torch.Tensor:
@@ -146,8 +172,10 @@ def _epochs(bar, model, net, opt, data, cfg, tfm, step, prep, ev, hk, bs, bs_at,
         if hk is not None: hk.sum(tot)
         run_loss = (tot / data.n_train).item()                      # the one sync per epoch
         if not math.isfinite(run_loss):
+            last = (f"the last good state is the checkpoint of epoch {epoch} (last.pt)" if epoch else
+                    "no epoch finished, so only the initial weights (init.pt) were saved")
             raise TrainingDiverged(f"The training loss became {run_loss} in epoch {epoch + 1} (batch size {bs}, lr {cfg.lr}); "
-                                   f"training stopped. The last good state is the checkpoint of epoch {epoch}.")
+                                   f"training stopped: {last}. A smaller --lr usually helps.")
         tr, te = ev(data.x_train, data.y_train), ev(data.x_test, data.y_test)
         history.append(dict(epoch=epoch + 1, bs=ebs, run_loss=run_loss, train_loss=tr['loss'], train_acc=tr['acc'],
                             test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
@@ -159,6 +187,7 @@ def _epochs(bar, model, net, opt, data, cfg, tfm, step, prep, ev, hk, bs, bs_at,
 
 # %% ../nbs/04_train.ipynb #59f22f33
 RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'result.json', 'ckpt']
+CACHE_FILES = ['sharpness.json', 'hessian.json']   # measurements of the run's weights: they go with the run it replaces
 
 def is_run(path)->bool:
     "Whether `path` is a sharpnb run directory"
@@ -169,8 +198,9 @@ def _cfg_from_json(d:dict)->TrainCfg:
     unknown = set(d) - names
     if unknown: raise SharpnbError(f"config.json has unknown keys {sorted(unknown)}; it was written by another sharpnb version.")
     d = dict(d)
-    if 'betas' in d: d['betas'] = tuple(d['betas'])
-    return TrainCfg(**d)
+    if isinstance(d.get('betas'), list): d['betas'] = tuple(d['betas'])
+    try: return check_cfg(TrainCfg(**d))
+    except (SharpnbError, TypeError) as e: raise SharpnbError(f"config.json holds an invalid configuration: {e}") from None
 
 def load_cfg(run_dir)->TrainCfg:
     "The `TrainCfg` stored in a run directory"
@@ -188,12 +218,7 @@ def _prepare_dir(out:Path, cfg:TrainCfg, resume:bool, force:bool, remedies:dict|
     if not out.exists() or not any(out.iterdir()): return 'new'
     if not is_run(out):
         raise SharpnbError(f"{out} exists, is not empty and is not a sharpnb run; choose another --out (nothing was changed).")
-    if force:
-        for f in RUN_FILES:
-            p = out/f
-            if p.is_dir(): shutil.rmtree(p)
-            elif p.exists(): p.unlink()
-        return 'new'
+    if force: return 'replace'             # the old run is moved aside only once the new one is built (see train_run)
     if not resume:
         raise SharpnbError(f"{out} already holds a run. Use --resume to continue it or --force to replace it (nothing was changed).")
     old = load_cfg(out)
@@ -214,13 +239,48 @@ def build_model(cfg:TrainCfg, data:Data)->nn.Module:
     set_seed(cfg.seed)
     return get_net(cfg.net, data.shape, data.n_cls)
 
+_OLD = '.replaced'   # where a --force run keeps the run it replaces until its own first epoch is saved
+
+def _set_aside(out:Path):
+    "Move the old run's files into out/.replaced (restorable), before the new run writes its own"
+    old = out/_OLD
+    if old.exists(): shutil.rmtree(old)
+    old.mkdir()
+    for f in RUN_FILES + CACHE_FILES:
+        if (out/f).exists(): (out/f).rename(old/f)
+
+def _restore(out:Path):
+    "The new run failed before its first epoch was saved: put the old run back as it was"
+    old = out/_OLD
+    if not old.exists(): return
+    for f in RUN_FILES + CACHE_FILES:
+        p = out/f
+        if p.is_dir(): shutil.rmtree(p)
+        elif p.exists(): p.unlink()
+        if (old/f).exists(): (old/f).rename(p)
+    old.rmdir()
+
+def _drop_old(out:Path):
+    if (out/_OLD).exists(): shutil.rmtree(out/_OLD)
+
+def run_lock(out):
+    "The exclusive lock of run directory `out` (a hidden file beside it): one writer at a time, released if the writer dies"
+    out = Path(out)
+    return locked(out.parent/f'.{out.name}.lock', f'run {out.name}')
+
 def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=None,
               data:Data|None=None, tfm=None, step=plain_step, log=None, quiet:bool=False, progress=None,
               remedies:dict|None=None,   # remedies spec (sharpnb.remedies.remedy_spec), stored with the run
               dist=None,                 # sharpnb.dist.Dist (torchrun): DDP over its ranks, rank 0 writes (None: this process alone)
               )->dict:
     "Train `cfg` into the run directory `out` (resuming or refusing to clobber); returns the result dict"
-    out = Path(out)
+    out = Path(out); check_cfg(cfg)
+    import contextlib
+    with contextlib.ExitStack() as stack:
+        if dist is None or dist.world == 1 or dist.main: stack.enter_context(run_lock(out))   # rank 0 writes, rank 0 locks
+        return _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, progress, remedies, dist)
+
+def _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, progress, remedies, dist):
     d = dist if dist is not None and dist.world > 1 else None
     if d is not None:
         if remedies: raise SharpnbError("remedies are not supported under torchrun yet; run them in a single process.")
@@ -254,7 +314,8 @@ def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=
         state = on_main(d, _load_state, out/'last.pt', 'cpu' if d is not None else dev)   # read by rank 0, broadcast
         if log: log(f"{out}: resuming after epoch {state['epoch']} of {cfg.n_epochs}.")
     def init_files():
-        if state_kind == 'new' or not (out/'init.pt').exists():
+        if state_kind == 'replace': _set_aside(out)
+        if state_kind in ('new', 'replace') or not (out/'init.pt').exists():
             out.mkdir(parents=True, exist_ok=True)
             save_json(dict(sharpnb_run=1, cfg=asdict(cfg), bs=bs, data=data.summary(), net=net_label(cfg.net, data.shape, data.n_cls),
                            n_params=n_params(model), remedies=remedies or {}, **({'dist': dinfo} if dinfo else {})), out/'config.json')
@@ -268,8 +329,16 @@ def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=
         e = len(hist)
         if cfg.save_every and e % cfg.save_every == 0: atomic_torch_save(m.state_dict(), out/'ckpt'/f'epoch_{e:03d}.pt')
         save_json(hist, out/'history.json')
-    history = fit(model, data, fit_cfg, tfm=tfm, step=step, opt=opt, state=state, on_epoch=on_epoch, log=None if quiet else log,
-                  progress=progress, bs_at=bs_at, lr_at=lr_at, dist=d)
+        if e == start + 1 and state_kind == 'replace': _drop_old(out)     # the new run has started cleanly: the old one goes
+    start = state['epoch'] if state else 0
+    try:
+        history = fit(model, data, fit_cfg, tfm=tfm, step=step, opt=opt, state=state, on_epoch=on_epoch, log=None if quiet else log,
+                      progress=progress, bs_at=bs_at, lr_at=lr_at, dist=d)
+    except BaseException:
+        if state_kind == 'replace' and main and (out/_OLD).exists():
+            _restore(out)
+            if log: log(f"{out}: the new run failed before its first epoch was saved; the old run was restored as it was.")
+        raise
     def finish():
         atomic_torch_save(model.state_dict(), out/'model.pt')
         x0 = get_flat(_load_into(build_model(cfg, data).to(dev), out/'init.pt'))
