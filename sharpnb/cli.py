@@ -71,8 +71,9 @@ def cmd_sharpness(a):
     d = cli_dist(a)
     try:
         model, data, cfg = load_run(a.run_dir, device=str(d.device) if d.world > 1 else a.device, data_root=a.data_root)
+        if d.main: check_writable(a.run_dir, 'the run directory, where sharpness.json is kept')   # before a minute of work
         res = dist_measure_sharpness(d, a.run_dir, model, data, eps=a.eps, p=a.subspace, bn=a.bn, chunk=a.chunk, seed=a.seed,
-                                     subset=a.subset, maxiter=a.maxiter, method=a.method)
+                                     subset=a.subset, maxiter=a.maxiter, method=a.method, force=a.force)
     finally: close_dist(d)
     if not d.main: return
     if a.json: return _print_json(res)
@@ -95,6 +96,7 @@ def cmd_hessian(a):
     d = cli_dist(a)
     try:
         model, data, cfg = load_run(a.run_dir, device=str(d.device) if d.world > 1 else a.device, data_root=a.data_root)
+        if d.main: check_writable(a.run_dir, 'the run directory, where hessian.json is kept')
         x, y = data.x_train, data.y_train
         if a.subset: i = stratified_subset(y, a.subset, a.seed); x, y = x[i], y[i]
         with sharded(d.group):              # full-batch HVPs sharded over the ranks (a no-op for one process)
@@ -102,7 +104,9 @@ def cmd_hessian(a):
                                  seed=a.seed, method=a.method, start=a.start)
         key = f"k{a.k}-t{a.trace_samples}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}" + ('' if a.method == 'arpack' else f'-{a.method}') \
               + ('' if a.start == 'gradient' else f'-start_{a.start}')
-        if d.main: merge_json(Path(a.run_dir)/'hessian.json', key, res)
+        if d.main:
+            try: merge_json(Path(a.run_dir)/'hessian.json', key, dict(res, weights=state_sha(model)))
+            except OSError as e: raise SaveFailed(f"the Hessian was computed but {Path(a.run_dir)/'hessian.json'} could not be written ({e.strerror or e}).", res) from None
     finally: close_dist(d)
     if not d.main: return
     if a.json: return _print_json(res)
@@ -137,6 +141,17 @@ def cmd_bench(a):
 def _positive(s):
     v = int(s)
     if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
+    return v
+
+def _pos_float(s):
+    try: v = float(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a number, got {s}") from None
+    if not (v > 0 and v < float('inf')): raise argparse.ArgumentTypeError(f"must be a finite positive number, got {s}")
+    return v
+
+def _at_least_2(s):
+    v = int(s)
+    if v < 2: raise argparse.ArgumentTypeError(f"must be an integer >= 2 (a standard error needs two probes), got {s}")
     return v
 
 def parser()->argparse.ArgumentParser:
@@ -178,8 +193,9 @@ def parser()->argparse.ArgumentParser:
 
     sp = add('sharpness', cmd_sharpness, 'ε-sharpness (Metric 2.1, Tables 3 and 4) of a finished run')
     sp.add_argument('run_dir', help='run directory made by sharpnb train')
-    sp.add_argument('--eps', type=float, nargs='+', default=[1e-3, 5e-4], help='box sizes (paper: 1e-3 5e-4)')
+    sp.add_argument('--eps', type=_pos_float, nargs='+', default=[1e-3, 5e-4], help='box sizes (paper: 1e-3 5e-4)')
     sp.add_argument('--subspace', type=_positive, metavar='P', help='random subspace of dimension P (Table 4: 100); default the full space')
+    sp.add_argument('--force', action='store_true', help='recompute even where sharpness.json holds a result for these weights')
     sp.add_argument('--seed', type=int, default=0, help='seed of the random subspace and of --subset')
     sp.add_argument('--bn', default='running', choices=['running', 'batch'], help="BatchNorm policy ('batch' is the paper's Keras mode=2)")
     sp.add_argument('--chunk', type=_positive, default=5000, help='rows per evaluation chunk (defines f when --bn batch)')
@@ -192,7 +208,7 @@ def parser()->argparse.ArgumentParser:
     sp = add('hessian', cmd_hessian, 'top Hessian eigenvalues (Lanczos) and trace (Hutchinson) of a finished run')
     sp.add_argument('run_dir')
     sp.add_argument('--k', type=_positive, default=5, help='number of top eigenvalues')
-    sp.add_argument('--trace-samples', type=_positive, default=20, help='Hutchinson probes (>= 2)')
+    sp.add_argument('--trace-samples', type=_at_least_2, default=20, help='Hutchinson probes (>= 2)')
     sp.add_argument('--bn', default='running', choices=['running', 'batch'])
     sp.add_argument('--chunk', type=_positive, default=5000)
     sp.add_argument('--subset', type=_positive, help='seeded stratified subset of the training rows')
@@ -243,8 +259,14 @@ def main(argv=None)->int:
     "Entry point of the `sharpnb` console script"
     a = parser().parse_args(argv)
     try: a.fn(a)
+    except SaveFailed as e:                       # the work is done: print it before saying what could not be saved
+        if e.result is not None: _print_json(e.result)
+        print(f"sharpnb: error: {e}", file=sys.stderr); return 1
     except SharpnbError as e:
         print(f"sharpnb: error: {e}", file=sys.stderr); return 2
+    except OSError as e:                          # a read-only or full disk, a path that is a file: a message, not a traceback
+        where = f" ({e.filename})" if getattr(e, 'filename', None) else ''
+        print(f"sharpnb: error: {e.strerror or e}{where}. Check the paths you gave and the free space.", file=sys.stderr); return 1
     except KeyboardInterrupt:
         print("sharpnb: interrupted", file=sys.stderr); return 130
     except BrokenPipeError:                       # e.g. `sharpnb nets | head`

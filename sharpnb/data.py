@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #dd861abd
 from __future__ import annotations
-import gzip, shutil
+import gzip, math, shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -100,10 +100,10 @@ def synth_classification(n:int=256,        # training rows
     return Data('synthetic', xt, yt, xv, yv, n_cls, source='generated', note='synthetic: for tests only')
 
 # %% ../nbs/01_data.ipynb #003a0060
-def stratified_subset(y:torch.Tensor, n:int, seed:int=0)->torch.Tensor:
-    "Indices of a seeded class-stratified subset of size `n` of labels `y`"
+def stratified_subset(y:torch.Tensor, n:int, seed:int=0, what:str='--subset', of:str='training set')->torch.Tensor:
+    "Indices of a seeded class-stratified subset of size `n` of labels `y` (`what`/`of` name the option and the set in errors)"
     N = len(y)
-    if not 0 < n <= N: raise SharpnbError(f"--subset must be between 1 and {N} (the training set size), got {n}.")
+    if not 0 < n <= N: raise SharpnbError(f"{what} must be between 1 and {N} (the {of} size), got {n}.")
     g = torch.Generator().manual_seed(seed)
     perm = torch.randperm(N, generator=g)
     yc = y.cpu()[perm]
@@ -123,7 +123,7 @@ def take_subset(data:Data, n:int|None, seed:int=0, n_test:int|None=None)->Data:
         i = stratified_subset(data.y_train, n, seed)
         out = replace(out, x_train=data.x_train[i], y_train=data.y_train[i]); notes.append(f'stratified train subset of {n} (seed {seed})')
     if n_test is not None and n_test != data.n_test:
-        i = stratified_subset(data.y_test, n_test, seed)
+        i = stratified_subset(data.y_test, n_test, seed, '--test-subset', 'test set')
         out = replace(out, x_test=data.x_test[i], y_test=data.y_test[i]); notes.append(f'stratified test subset of {n_test} (seed {seed})')
     return replace(out, note='; '.join([s for s in [data.note] + notes if s]))
 
@@ -137,8 +137,33 @@ def _unpack_debian_fmnist(root:Path, debian:Path)->bool:
     if not all((debian/f'{f}.gz').exists() for f in _FMNIST_FILES): return False
     raw.mkdir(parents=True, exist_ok=True)
     for f in _FMNIST_FILES:
-        with gzip.open(debian/f'{f}.gz', 'rb') as src: atomic_write_bytes(raw/f, src.read())
+        try:
+            with gzip.open(debian/f'{f}.gz', 'rb') as src: b = src.read()
+        except (OSError, EOFError) as e:
+            raise SharpnbError(f"{debian/f'{f}.gz'} is corrupt ({e}); reinstall Debian's dataset-fashion-mnist "
+                               "(apt-get install --reinstall dataset-fashion-mnist).") from None
+        if (why := _idx_problem(b, f)): raise SharpnbError(f"{debian/f'{f}.gz'} is corrupt: {why}; reinstall dataset-fashion-mnist.")
+        atomic_write_bytes(raw/f, b)
     return True
+
+def _idx_problem(b:bytes, name:str)->str:
+    "What is wrong with the IDX file contents `b` (MNIST's format: magic, sizes, bytes), or '' if nothing"
+    ndim = 3 if 'images' in name else 1
+    if len(b) < 4 + 4 * ndim: return f"{len(b)} bytes, too short for an IDX header"
+    if b[:4] != bytes([0, 0, 8, ndim]): return f"header {b[:4].hex()} is not an IDX {'image' if ndim == 3 else 'label'} file (expected 0000080{ndim})"
+    dims = [int.from_bytes(b[4 + 4 * k: 8 + 4 * k], 'big') for k in range(ndim)]
+    want = 4 + 4 * ndim + math.prod(dims)
+    if len(b) != want: return f"{len(b):,} bytes where its header ({' x '.join(map(str, dims))}) says {want:,}"
+    return ''
+
+def _check_raw(name:str, root:Path):
+    "Name the first corrupt raw file of an MNIST-format data set under `root` (they exist but torchvision cannot read them)"
+    raw = root/DATASETS[name]['tv']/'raw'
+    for f in _FMNIST_FILES:
+        p = raw/f
+        if p.exists() and (why := _idx_problem(p.read_bytes(), f)):
+            raise SharpnbError(f"{p} is corrupt: {why}. Delete it (sharpnb unpacks Debian's copy or torchvision downloads it again) "
+                               "or replace it with a good copy.")
 
 def _missing(name, looked, how):
     return SharpnbError(f"The {name} data set was not found. Looked in: {', '.join(map(str, looked))}. {how} "
@@ -186,6 +211,7 @@ def _load_tv(name, root:Path, download:bool, debian_fmnist:Path):
         looked.append(debian_fmnist)
         if _unpack_debian_fmnist(root, debian_fmnist): download = False
     def get(train, dl): return cls(str(root), train=train, download=dl)
+    if name in ('mnist', 'fashion-mnist'): _check_raw(name, root)   # present but corrupt is not "not found"
     try: tr, te = get(True, False), get(False, False)
     except (RuntimeError, OSError, FileNotFoundError):
         if not download: raise _missing(name, looked, _HOW[name])
@@ -193,6 +219,11 @@ def _load_tv(name, root:Path, download:bool, debian_fmnist:Path):
         except Exception as e:
             raise _missing(name, looked, f"A download was tried and failed ({type(e).__name__}: {str(e).splitlines()[0][:120]}). " + _HOW[name])
     (xt, yt), (xv, yv) = _tv_tensors(tr), _tv_tensors(te)
+    k = DATASETS[name]['n_cls']
+    for split, y in (('training', yt), ('test', yv)):
+        if len(y) and (int(y.min()) < 0 or int(y.max()) >= k):
+            raise SharpnbError(f"The {split} labels of {name} under {root} lie in [{int(y.min())}, {int(y.max())}], not in [0, {k}): "
+                               "the labels file is corrupt. Delete it and let sharpnb unpack or download it again.")
     src = str(debian_fmnist) if name == 'fashion-mnist' and (debian_fmnist/'train-images-idx3-ubyte.gz').exists() else str(root)
     return Data(name, xt, yt, xv, yv, DATASETS[name]['n_cls'], source=src)
 
@@ -212,6 +243,7 @@ def load_data(name:str,                  # one of DATASETS (or 'synthetic')
         raise SharpnbError(f"Unknown data set {name!r}. Known: {', '.join(list(DATASETS) + ['synthetic'])}.")
     else:
         root = Path(root) if root else default_root()
+        if root.exists() and not root.is_dir(): raise SharpnbError(f"--data-root {root} is a file, not a directory.")
         data = load_timit(root) if name == 'timit' else _load_tv(name, root, download, Path(debian_fmnist))
     return take_subset(data, subset, seed, test_subset).to(get_device(device) if isinstance(device, str) else device)
 

@@ -234,13 +234,14 @@ def plot_lb_speedup(B_s:int=256, B_l:int=6000, epochs_ratio:float=2., sigmas=(0.
 
 # %% ../nbs/04b_dist.ipynb #5499868b
 def dist_measure_sharpness(d:Dist|None, run_dir, model:nn.Module, data, eps=(1e-3, 5e-4), p:int|None=None, bn:str='running',
-                           chunk:int=EVAL_CHUNK, seed:int=0, subset:int|None=None, maxiter:int=10, method:str='fast')->dict:
-    "`measure_sharpness(..., force=True)` with f sharded over `d`'s ranks; rank 0 writes `run_dir/sharpness.json`"
+                           chunk:int=EVAL_CHUNK, seed:int=0, subset:int|None=None, maxiter:int=10, method:str='fast',
+                           force:bool=False)->dict:
+    "`measure_sharpness` with f sharded over `d`'s ranks; rank 0 writes `run_dir/sharpness.json` (reused unless `force`)"
     from sharpnb.study import measure_sharpness          # a higher layer: imported when used
     from sharpnb.sharpness import model_sharpness
     kw = dict(eps=eps, p=p, bn=bn, chunk=chunk, seed=seed, subset=subset, maxiter=maxiter, method=method)
-    if d is None or d.world <= 1: return measure_sharpness(run_dir, model, data, force=True, **kw)
-    with sharded(d.group):
+    if d is None or d.world <= 1: return measure_sharpness(run_dir, model, data, force=force, **kw)
+    with sharded(d.group):         # every rank computes (a collective per f+g), so every rank recomputes: no cache under torchrun
         if d.main: return measure_sharpness(run_dir, model, data, force=True, **kw)
         kw['eps'] = [float(e) for e in eps]
         return model_sharpness(model, data.x_train, data.y_train, prep=data.prep, **kw)

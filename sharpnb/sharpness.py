@@ -364,6 +364,7 @@ def model_sharpness(model:nn.Module,           # the network at a minimiser; its
     "ε-sharpness (Metric 2.1) of `model` on (`x`, `y`) for each ε: a JSON-able dict of config, results and provenance"
     t = time.perf_counter()
     eps = [float(e) for e in np.atleast_1d(eps)]
+    if not all(0 < e < np.inf for e in eps): raise SharpnbError(f"every eps must be a finite positive number, got {eps}.")
     if subset is not None:
         idx = stratified_subset(y, subset, seed); x, y = x[idx], y[idx]
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}

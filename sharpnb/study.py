@@ -80,15 +80,32 @@ def sharpness_key(eps, p:int|None=None, bn:str='running', chunk:int=5000, seed:i
 def measure_sharpness(run_dir, model, data:Data, eps=(1e-3, 5e-4), p:int|None=None, bn:str='running', chunk:int=5000,
                       seed:int=0, subset:int|None=None, maxiter:int=10, method:str='fast', force:bool=False,
                       progress:bool|None=None, desc:str='sharpness')->dict:
-    "Metric 2.1 of a run's `model` on its training set, cached in `run_dir/sharpness.json` under its configuration and weights"
+    "Metric 2.1 of a run's `model` on its training set, each ε cached in `run_dir/sharpness.json` under its configuration and weights"
     eps = [float(e) for e in eps]
-    key, sha = sharpness_key(eps, p, bn, chunk, seed, subset, maxiter), state_sha(model)
-    path = Path(run_dir)/'sharpness.json'
+    kw = dict(p=p, bn=bn, chunk=chunk, seed=seed, subset=subset, maxiter=maxiter)
+    key, sha, path = sharpness_key(eps, **kw), state_sha(model), Path(run_dir)/'sharpness.json'
     old = load_json(path) if path.exists() else {}
-    if not force and isinstance(old, dict) and key in old and old[key].get('weights') == sha: return dict(old[key], key=key)
-    res = model_sharpness(model, data.x_train, data.y_train, eps=eps, p=p, seed=seed, bn=bn, chunk=chunk, subset=subset,
-                          maxiter=maxiter, prep=data.prep, method=method, progress=progress, desc=desc)
-    return dict(merge_json(path, key, dict(res, weights=sha)), key=key)
+    if not isinstance(old, dict): raise SharpnbError(f"{path} is not a sharpnb results file; move it away first.")
+    ok = lambda r: not force and r is not None and r.get('weights') == sha
+    if ok(old.get(key)): return dict(old[key], key=key)                                  # a result for these ε together
+    per = {e: old.get(sharpness_key([e], **kw)) for e in eps}
+    per = {e: r for e, r in per.items() if ok(r)}                                        # each ε finished before (a kill keeps them)
+    for e in eps:
+        if e in per: continue
+        r = dict(model_sharpness(model, data.x_train, data.y_train, eps=[e], p=p, seed=seed, bn=bn, chunk=chunk, subset=subset,
+                                 maxiter=maxiter, prep=data.prep, method=method, progress=progress, desc=f'{desc} eps={e:g}'), weights=sha)
+        try: per[e] = merge_json(path, sharpness_key([e], **kw), r)
+        except OSError as err:
+            raise SaveFailed(f"phi was computed but {path} could not be written ({err.strerror or err}).", _joined(per | {e: r}, eps, key)) from None
+    return _joined(per, eps, key)
+
+def _joined(per:dict, eps:list, key:str)->dict:
+    "One result for several ε from the per-ε results (same weights, same f0)"
+    rs = [per[e] for e in eps if e in per]; r0 = rs[0]
+    return dict(config=dict(r0['config'], eps=[e for e in eps if e in per]), n=r0['n'], rows=r0['rows'], f0=r0['f0'],
+                phi={k: v for r in rs for k, v in r['phi'].items()}, results=[x for r in rs for x in r['results']],
+                provenance=dict(r0['provenance'], seconds=round(sum(r['provenance'].get('seconds', 0) for r in rs), 3)),
+                weights=r0['weights'], key=key)
 
 def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, progress=None)->dict:
     "Train (or resume) the SB and LB runs of `s` under `out`; write study.json and study.png"
@@ -97,10 +114,12 @@ def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, prog
         raise SharpnbError(f"{out} exists, is not empty and is not a sharpnb study; choose another --out (nothing was changed).")
     if (out/'study_cfg.json').exists() and load_json(out/'study_cfg.json') != json.loads(json.dumps(asdict(s))) and not force:
         raise SharpnbError(f"{out} holds a study with a different configuration; use --force to replace it or choose another --out.")
-    out.mkdir(parents=True, exist_ok=True); save_json(asdict(s), out/'study_cfg.json')
     t0 = time.perf_counter()
+    for cfg in study_cfgs(s).values(): check_cfg(cfg)          # everything that can fail is checked before study_cfg.json is written
     dev = get_device(s.device)
     data = load_data(s.data, data_root, dev, s.subset, s.test_subset, seed=s.seed)
+    check_writable(out, 'the study directory')
+    save_json(asdict(s), out/'study_cfg.json')
     runs = {}
     for reg, cfg in study_cfgs(s).items():
         if log: log(f"== {reg}: {cfg.net} on {data.name}, batch size {batch_size(cfg, data.n_train)}, {cfg.n_epochs} epochs")

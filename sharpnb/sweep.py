@@ -42,27 +42,53 @@ def _tail(path, n=2000)->str:
     try: return Path(path).read_text(errors='replace')[-n:]
     except OSError: return ''
 
+def _die_with_parent():
+    "In a child, before exec: ask Linux to send SIGTERM when the parent (the sweep) dies, so no trainer outlives a killed sweep"
+    if sys.platform.startswith('linux'):
+        import ctypes, signal
+        ctypes.CDLL('libc.so.6', use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+
 def _train_all(jobs:list, parallel:int, logs:Path, log=None)->dict:
-    "Run the (name, argv) `jobs`, `parallel` at a time; returns {name: (returncode, stderr tail)}"
+    "Run the (name, argv) `jobs`, `parallel` at a time; returns {name: (returncode, stderr tail)}; the children die with the sweep"
     logs.mkdir(parents=True, exist_ok=True)
     todo, running, done = list(jobs), {}, {}
-    while todo or running:
-        while todo and len(running) < parallel:
-            name, argv = todo.pop(0)
-            f = open(logs/f'{name}.log', 'wb')
-            running[name] = (subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT), f)
-            if log: log(f"started {name}")
-        for name, (p, f) in list(running.items()):
-            if p.poll() is None: continue
-            f.close(); del running[name]
-            done[name] = (p.returncode, _tail(logs/f'{name}.log'))
-            if log: log(f"{name}: {'done' if p.returncode == 0 else f'FAILED (exit {p.returncode})'}")
-        time.sleep(0.05)
+    try:
+        while todo or running:
+            while todo and len(running) < parallel:
+                name, argv = todo.pop(0)
+                f = open(logs/f'{name}.log', 'wb')
+                running[name] = (subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent), f)
+                if log: log(f"started {name}")
+            for name, (p, f) in list(running.items()):
+                if p.poll() is None: continue
+                f.close(); del running[name]
+                done[name] = (p.returncode, _tail(logs/f'{name}.log'))
+                if log: log(f"{name}: {'done' if p.returncode == 0 else f'FAILED (exit {p.returncode})'}")
+            time.sleep(0.05)
+    finally:                                     # interrupted (Ctrl-C, an error): stop the trainers it started
+        for name, (p, f) in running.items():
+            p.terminate()
+            try: p.wait(10)
+            except subprocess.TimeoutExpired: p.kill()
+            f.close()
     return done
 
 # %% ../nbs/08b_sweep.ipynb #0f31517f
 SWEEP_COLS = ['net', 'data', 'bs', 'seed', 'status', 'n_epochs', 'train_loss', 'train_acc', 'test_loss', 'test_acc',
               'seconds', 'run', 'error']
+
+def _other_cfg(rd:Path, net, data, bs, seed, epochs, subset, test_subset)->str:
+    "Why the run already in `rd` is not this sweep point's ('' if it is, or if there is none yet): a cached run must match"
+    from dataclasses import asdict, replace
+    from sharpnb.train import SB, load_cfg
+    if not (rd/'config.json').exists(): return ''
+    want = replace(SB, net=net, data=data, bs=bs, seed=seed, subset=subset, test_subset=test_subset, **({'n_epochs': epochs} if epochs else {}))
+    try: have = load_cfg(rd)
+    except SharpnbError as e: return str(e)
+    diff = {k: (getattr(have, k), v) for k, v in asdict(want).items() if k != 'device' and getattr(have, k) != v}
+    if load_json(rd/'config.json').get('remedies'): diff['remedies'] = (load_json(rd/'config.json')['remedies'], {})
+    return (f"{rd} holds a run made with another configuration {diff} (yours, this sweep's); it was not reused. "
+            "Use another --out, or delete that run to retrain it.") if diff else ''
 
 def run_sweep(net:str, data:str, bs_list, seeds, out,
               parallel:int=1,            # training processes at a time
@@ -82,7 +108,8 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
                 maxiter=maxiter, curvature=curvature)
     t0 = time.perf_counter()
     pts = [(b, s) for b in spec['bs'] for s in spec['seeds']]
-    todo = [(b, s) for b, s in pts if not (out/run_name(b, s)/'result.json').exists()]
+    mixed = {run_name(b, s): why for b, s in pts if (why := _other_cfg(out/run_name(b, s), net, data, b, s, epochs, subset, test_subset))}
+    todo = [(b, s) for b, s in pts if run_name(b, s) not in mixed and not (out/run_name(b, s)/'result.json').exists()]
     jobs = [(run_name(b, s), train_argv(net, data, b, s, out/run_name(b, s), epochs, subset, test_subset, gpu_for(device, i), data_root))
             for i, (b, s) in enumerate(todo)]
     if log: log(f"sweep {net} on {data}: {len(pts)} runs, {len(pts) - len(jobs)} complete, {len(jobs)} to train ({parallel} at a time)")
@@ -91,6 +118,8 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
     for b, s in pts:
         name, rd = run_name(b, s), out/run_name(b, s)
         row = dict(net=net, data=data, bs=b, seed=s, run=name, error='')
+        if name in mixed:
+            row.update(status='failed', error=mixed[name]); rows.append(row); continue
         if name in done and done[name][0] != 0:
             row.update(status='failed', error=f"exit {done[name][0]}: {done[name][1].strip()[-1500:]}")
             rows.append(row); continue
@@ -124,12 +153,12 @@ def _measure(rd:Path, spec:dict, device, data_root, log)->dict:
         from sharpnb.curvature import hessian_report
         key = f"k1-t2-bn_{spec['sharp_bn']}-sub{spec['sharp_subset']}"
         old = load_json(rd/'hessian.json') if (rd/'hessian.json').exists() else {}
-        if key not in old:
+        if key not in old or old[key].get('weights') != state_sha(model):      # computed from these weights, or again
             x, y = data.x_train, data.y_train
             if spec['sharp_subset']:
                 from sharpnb.data import stratified_subset
                 i = stratified_subset(y, spec['sharp_subset'], 0); x, y = x[i], y[i]
-            old[key] = merge_json(rd/'hessian.json', key, hessian_report(model, x, y, k=1, trace_samples=2, bn=spec['sharp_bn'], prep=data.prep))
+            old[key] = merge_json(rd/'hessian.json', key, dict(hessian_report(model, x, y, k=1, trace_samples=2, bn=spec['sharp_bn'], prep=data.prep), weights=state_sha(model)))
         out['top_eig'] = old[key]['top_eigs'][0]
     if log: log(f"{rd.name}: " + ', '.join(f'{k} {v:.4g}' for k, v in out.items()))
     return out

@@ -68,8 +68,10 @@ def check_cfg(cfg:TrainCfg)->TrainCfg:
     "`cfg` if it can train; else an error naming the option, raised before any data is loaded or any file is touched"
     def need(ok, opt, v, what):
         if not ok: raise SharpnbError(f"{opt} must be {what}, got {v!r} (nothing was changed).")
-    need(isinstance(cfg.net, str) and cfg.net.upper() in NETS, '--net', cfg.net, f"one of the paper's networks {', '.join(NETS)}")
-    need(isinstance(cfg.data, str) and (cfg.data in DATASETS or cfg.data == 'synthetic'), '--data', cfg.data, f"one of {', '.join(DATASETS)}")
+    if not (isinstance(cfg.net, str) and cfg.net.upper() in NETS):
+        raise SharpnbError(f"Unknown network {cfg.net!r}. The paper's networks are {', '.join(NETS)} (Table 1); nothing was changed.")
+    if not (isinstance(cfg.data, str) and (cfg.data.lower() in DATASETS or cfg.data == 'synthetic')):
+        raise SharpnbError(f"Unknown data set {cfg.data!r}. Known: {', '.join(list(DATASETS) + ['synthetic'])}; nothing was changed.")
     need(cfg.bs is not None or (isinstance(cfg.regime, str) and cfg.regime.upper() in ('SB', 'LB')), '--regime', cfg.regime, 'SB or LB (or give --bs)')
     need(cfg.bs is None or (_num(cfg.bs, int) and cfg.bs >= 1), '--bs', cfg.bs, 'a positive integer')
     need(_num(cfg.n_epochs, int) and cfg.n_epochs >= 1, '--epochs', cfg.n_epochs, 'a positive integer')
@@ -277,7 +279,8 @@ def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=
     out = Path(out); check_cfg(cfg)
     import contextlib
     with contextlib.ExitStack() as stack:
-        if dist is None or dist.world == 1 or dist.main: stack.enter_context(run_lock(out))   # rank 0 writes, rank 0 locks
+        if dist is None or dist.world == 1 or dist.main:                   # rank 0 writes, rank 0 locks
+            check_writable(out.parent, 'the folder of --out'); stack.enter_context(run_lock(out))
         return _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, progress, remedies, dist)
 
 def _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, progress, remedies, dist):

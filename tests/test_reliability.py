@@ -1,0 +1,96 @@
+"Nothing lost, nothing mixed: concurrent writers, killed sweeps, mismatched caches, failed saves. Each test failed before its fix."
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+import pytest
+from conftest import sharpnb, needs_fmnist
+from sharpnb.core import *
+
+SYN = ['--net', 'F1', '--data', 'synthetic', '--device', 'cpu', '--quiet']
+
+def test_second_writer_refused(tmp_path):
+    "Two `train` processes into one --out: the second is refused while the first holds the run's lock, and the run is the first's"
+    out = tmp_path/'run'
+    exe = Path(sys.executable).parent/'sharpnb'
+    p = subprocess.Popen([str(exe), 'train', *SYN, '--epochs', '400', '--out', str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        t0 = time.time()
+        while not (out/'history.json').exists():
+            assert p.poll() is None and time.time() - t0 < 120, p.stderr.read() if p.poll() is not None else 'slow start'
+            time.sleep(0.05)
+        r = sharpnb('train', *SYN, '--epochs', '400', '--lr', '0.01', '--out', out, '--force')
+        assert r.returncode == 2 and 'in use by another sharpnb process' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+        assert load_json(out/'config.json')['cfg']['lr'] == 1e-3                   # still the first writer's run
+    finally: p.kill(); p.wait()
+    sharpnb('train', *SYN, '--epochs', '2', '--out', out, '--force', check=0)       # the lock died with its process
+
+def test_killed_sweep_kills_its_trainer(tmp_path):
+    "A sweep killed with SIGKILL leaves no trainer running (PR_SET_PDEATHSIG), so a re-run never meets an orphan"
+    (tmp_path/'child.py').write_text(f"import os, time\nopen({str(tmp_path/'pid')!r}, 'w').write(str(os.getpid()))\ntime.sleep(120)\n")
+    (tmp_path/'sweep.py').write_text("import sys\nfrom pathlib import Path\nfrom sharpnb.sweep import _train_all\n"
+                                     f"_train_all([('sleeper', [sys.executable, {str(tmp_path/'child.py')!r}])], 1, Path({str(tmp_path/'logs')!r}))\n")
+    p = subprocess.Popen([sys.executable, str(tmp_path/'sweep.py')])
+    t0 = time.time()
+    while not (tmp_path/'pid').exists() or not (tmp_path/'pid').read_text():
+        assert time.time() - t0 < 60; time.sleep(0.05)
+    child = int((tmp_path/'pid').read_text())
+    p.send_signal(signal.SIGKILL); p.wait()
+    t0 = time.time()
+    while time.time() - t0 < 10:
+        try: os.kill(child, 0)
+        except ProcessLookupError: return                                             # the trainer died with the sweep
+        try: os.waitpid(child, os.WNOHANG)
+        except ChildProcessError: pass
+        if Path(f'/proc/{child}/stat').exists() and Path(f'/proc/{child}/stat').read_text().split()[2] == 'Z': return
+        time.sleep(0.1)
+    os.kill(child, signal.SIGKILL); pytest.fail('the trainer outlived its sweep')
+
+def test_sweep_refuses_a_run_made_otherwise(tmp_path):
+    "A sweep never reports a cached run trained with other options under its own configuration"
+    from sharpnb.sweep import run_sweep, run_name
+    sharpnb('train', *SYN, '--bs', '64', '--seed', '0', '--epochs', '1', '--out', tmp_path/'sw'/run_name(64, 0), check=0)
+    with pytest.raises(SharpnbError, match='1 of 1 runs failed'):
+        run_sweep('F1', 'synthetic', [64], [0], tmp_path/'sw', epochs=2, eps=(), device='cpu', log=None)
+    row = load_json(tmp_path/'sw'/'sweep.json')['rows'][0]
+    assert row['status'] == 'failed' and 'another configuration' in row['error'] and "'n_epochs': (1, 2)" in row['error']
+    assert 'test_acc' not in row                                                      # nothing of the 1-epoch run reported as the 2-epoch one
+
+def test_sharpness_cache_keyed_by_weights_and_eps(tmp_path):
+    "sharpness reuses each finished ε of the same weights; retrained weights are measured again, --force recomputes"
+    out = tmp_path/'run'
+    sharpnb('train', *SYN, '--epochs', '2', '--out', out, check=0)
+    a = json.loads(sharpnb('sharpness', out, '--eps', '1e-3', '--json', check=0).stdout)
+    b = json.loads(sharpnb('sharpness', out, '--eps', '1e-3', '5e-4', '--json', check=0).stdout)
+    assert b['results'][0] == a['results'][0]                                       # 1e-3 reused, 5e-4 computed
+    assert len(load_json(out/'sharpness.json')) == 2
+    sharpnb('train', *SYN, '--epochs', '2', '--lr', '0.01', '--out', out, '--force', check=0)
+    assert not (out/'sharpness.json').exists()                                      # the old model's values went with it
+    c = json.loads(sharpnb('sharpness', out, '--eps', '1e-3', '--json', check=0).stdout)
+    assert c['weights'] != a['weights'] and c['results'][0]['f0'] != a['results'][0]['f0']
+    d = json.loads(sharpnb('sharpness', out, '--eps', '1e-3', '--json', '--force', check=0).stdout)
+    assert d['results'][0]['seconds'] != c['results'][0]['seconds']                 # recomputed
+
+def test_result_printed_when_saving_fails(tmp_path, monkeypatch):
+    "A full disk after the work: the result is printed, then a clear error (exit 1), no traceback"
+    import contextlib, io
+    from sharpnb import study
+    from sharpnb.cli import main
+    out = tmp_path/'run'
+    sharpnb('train', *SYN, '--epochs', '1', '--out', out, check=0)
+    def full(*a, **k): raise OSError(28, 'No space left on device')
+    monkeypatch.setattr(study, 'merge_json', full)
+    so, se = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(so), contextlib.redirect_stderr(se): rc = main(['sharpness', str(out), '--eps', '1e-3'])
+    assert rc == 1 and 'No space left on device' in se.getvalue() and 'Traceback' not in se.getvalue()
+    assert json.loads(so.getvalue())['phi']['0.001'] > 0                            # the minute of work is not lost
+
+@needs_fmnist
+def test_failed_study_force_keeps_the_study(tmp_path):
+    "`study --force` that fails (a --data-root that is a file) leaves the original study_cfg.json, so the original study still runs"
+    out = tmp_path/'s'
+    sharpnb('study', '--profile', 'tiny', '--device', 'cpu', '--out', out, '--quiet', check=0)
+    before = (out/'study_cfg.json').read_text()
+    (tmp_path/'afile').write_text('x')
+    r = sharpnb('study', '--profile', 'tiny', '--device', 'cpu', '--out', out, '--force', '--seed', '3', '--data-root', tmp_path/'afile', '--quiet')
+    assert r.returncode == 2, r.stderr
+    assert (out/'study_cfg.json').read_text() == before
+    sharpnb('study', '--profile', 'tiny', '--device', 'cpu', '--out', out, '--quiet', check=0)
