@@ -56,7 +56,7 @@ PROFILES = {
                      sweep_bs=(100, 256), warm_epochs=(0, 2), sharp_bn=('batch',)),
     'cpu': Profile('cpu', device='cpu'),
     # the paper's protocol on every Fashion-MNIST row: SB 256 is 0.43% of the rows (the paper's share), LB 6,000
-    'paper': Profile('paper', subset=None, seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=3, curve_every=3,
+    'paper': Profile('paper', nets=(('F1', 'fashion-mnist'), ('F1', 'mnist')), subset=None, seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=3, curve_every=3,
                      sweep_bs=(64, 128, 256, 512, 1024, 2048, 6000, 12000, 24000), sweep_seeds=(0, 1), start_seeds=(0, 1), random_starts=3,
                      warm_epochs=(0, 3, 6, 9, 12, 15, 18, 24, 30), device='cpu'),
     'full': Profile('full', nets=(('F1', 'mnist'), ('F2', 'timit'), ('C1', 'cifar10'), ('C2', 'cifar10'), ('C3', 'cifar100'), ('C4', 'cifar100')),
@@ -188,9 +188,9 @@ def table1(ctx:Ctx)->dict:
     return dict(nets=nets_table())
 
 def _plateau(hist:list, k:int=5)->float:
-    "Relative fall of the training loss over the last `k` epochs (0: a plateau; the paper stops when the loss ceases to improve)"
-    L = [h['train_loss'] for h in hist]
-    return (L[-k - 1] - L[-1]) / L[-k - 1] if len(L) > k else float('nan')
+    "Relative fall of the mean training loss of the last `k` epochs below that of the `k` before (about 0: the loss has ceased to improve)"
+    L = np.array([h['train_loss'] for h in hist])
+    return float((L[-2 * k:-k].mean() - L[-k:].mean()) / L[-2 * k:-k].mean()) if len(L) >= 2 * k else float('nan')
 
 def table2(ctx:Ctx)->dict:
     "Table 2 and Figure 2: train/test accuracy of SB and LB per network and seed, the paired gap, and the per-epoch curves"

@@ -23,7 +23,7 @@ def test_train_real_data_and_refuse_clobber(tmp_path):
     r = sharpnb('train', *TINY, '--regime', 'LB', '--out', out, '--json', check=0)
     res = json.loads(r.stdout)
     assert res['bs'] == 60 and res['data']['n_train'] == 600 and res['data']['name'] == 'fashion-mnist'
-    assert 0.1 < res['test_acc'] <= 1 and res['provenance']['torch']
+    assert 0.25 < res['test_acc'] <= 1 and res['provenance']['torch']     # learned: 2.5x chance (10 classes)
     assert json.loads((out/'result.json').read_text())['test_acc'] == res['test_acc']
     before = (out/'model.pt').read_bytes()
     clean_error(sharpnb('train', *TINY, '--regime', 'LB', '--out', out), 'already holds a run', '--force')
