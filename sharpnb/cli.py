@@ -13,8 +13,8 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'cmd_reproduce', 'cmd_sweep',
-           'cmd_parametric', 'cmd_bench', 'parser', 'main']
+__all__ = ['cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'cmd_measures', 'cmd_reproduce',
+           'cmd_sweep', 'cmd_parametric', 'cmd_bench', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #f9a4f401
 def _print_json(obj): print(json.dumps(obj, indent=1, default=str))
@@ -117,6 +117,14 @@ def cmd_hessian(a):
     print(f"-> {Path(a.run_dir)/'hessian.json'} [{key}]")
 
 # %% ../nbs/09_cli.ipynb #9091da13
+def cmd_measures(a):
+    from sharpnb.measures import run_measures, measures_table
+    kw = {k: v for k, v in dict(subset=a.subset, bn=a.bn, seed=a.seed).items() if v is not None}
+    if a.all_rows: kw['subset'] = None
+    res = [run_measures(r, force=a.force, device=a.device, data_root=a.data_root, **kw) for r in a.run_dirs]
+    if a.json: return _print_json(res)
+    print(measures_table(res))
+
 def cmd_reproduce(a):
     from sharpnb.reproduce import reproduce, result_path
     res = reproduce(a.artifact, a.profile, results_root=a.results, runs_root=a.runs, data_root=a.data_root, device=a.device,
@@ -231,6 +239,15 @@ def parser()->argparse.ArgumentParser:
     sp = add('bench', cmd_bench, 'one benchmark suite (train, sharpness, hessian, parametric, sweep): times, ratios, efficiencies')
     from sharpnb.bench import bench_args
     bench_args(sp)
+
+    sp = add('measures', cmd_measures, 'every sharpness measure (Keskar, lambda_max, trace, adaptive, average, Fisher-Rao, PAC-Bayes) of finished runs')
+    sp.add_argument('run_dirs', nargs='+', metavar='RUN', help='run directories made by sharpnb train')
+    sp.add_argument('--subset', type=_positive, help='seeded stratified training rows to evaluate on (default 10000)')
+    sp.add_argument('--all-rows', action='store_true', help='evaluate on every training row')
+    sp.add_argument('--bn', choices=['running', 'batch'], help="BatchNorm policy (default batch, the paper's)")
+    sp.add_argument('--seed', type=int, help='seed of the subset, the random starts and the perturbations')
+    sp.add_argument('--force', action='store_true', help='recompute even where measures.json holds a result for these weights')
+    sp.add_argument('--device', default=None); sp.add_argument('--data-root')
 
     sp = add('reproduce', cmd_reproduce, "compute (or read from the cache) one table or figure of the paper")
     sp.add_argument('artifact', help='table1 table2 table3 table4 table6 table7 fig2 fig3 fig4 fig5 fig6 fig7, and beyond the paper: sam lrscale')
