@@ -281,6 +281,11 @@ def main(argv=None)->int:
         print(f"sharpnb: error: {e}", file=sys.stderr); return 1
     except SharpnbError as e:
         print(f"sharpnb: error: {e}", file=sys.stderr); return 2
+    except RuntimeError as e:                     # torchrun: a rank that never joined, stopped or stalled past --dist-timeout
+        import torch.distributed as tdist
+        if not (isinstance(e, getattr(tdist, 'DistError', ())) or any(s in str(e) for s in ('gloo', 'NCCL', 'Timed out'))): raise
+        print(f"sharpnb: error: the torchrun processes lost each other ({str(e).splitlines()[0][:200]}): a rank did not start, stopped, "
+              "or waited longer than --dist-timeout. Check every rank's log; a run continues with --resume.", file=sys.stderr); return 1
     except OSError as e:                          # a read-only or full disk, a path that is a file: a message, not a traceback
         where = f" ({e.filename})" if getattr(e, 'filename', None) else ''
         print(f"sharpnb: error: {e.strerror or e}{where}. Check the paths you gave and the free space.", file=sys.stderr); return 1

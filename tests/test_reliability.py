@@ -94,3 +94,12 @@ def test_failed_study_force_keeps_the_study(tmp_path):
     assert r.returncode == 2, r.stderr
     assert (out/'study_cfg.json').read_text() == before
     sharpnb('study', '--profile', 'tiny', '--device', 'cpu', '--out', out, '--quiet', check=0)
+
+def test_missing_rank_is_a_message(tmp_path):
+    "Under torchrun, a rank that never joins ends in a clear error after --dist-timeout (exit 1), not a raw gloo/c10d traceback"
+    import socket
+    with socket.socket() as s: s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]
+    env = dict(os.environ, RANK='0', WORLD_SIZE='2', LOCAL_RANK='0', MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port), OMP_NUM_THREADS='1')
+    r = sharpnb('train', *SYN, '--epochs', '1', '--out', tmp_path/'run', '--dist-timeout', '3', env=env, timeout=120)
+    assert r.returncode == 1 and 'torchrun processes lost each other' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert not (tmp_path/'run'/'result.json').exists()
