@@ -266,9 +266,10 @@ def _drop_old(out:Path):
     if (out/_OLD).exists(): shutil.rmtree(out/_OLD)
 
 def run_lock(out):
-    "The exclusive lock of run directory `out` (a hidden file beside it): one writer at a time, released if the writer dies"
+    "The exclusive lock of run directory `out` (created if missing): one writer at a time, released if the writer dies"
     out = Path(out)
-    return locked(out.parent/f'.{out.name}.lock', f'run {out.name}')
+    if out.exists() and not out.is_dir(): raise SharpnbError(f"{out} exists and is not a directory.")
+    return locked(out, f'run {out.name}')
 
 def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=None,
               data:Data|None=None, tfm=None, step=plain_step, log=None, quiet:bool=False, progress=None,
@@ -278,10 +279,15 @@ def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=
     "Train `cfg` into the run directory `out` (resuming or refusing to clobber); returns the result dict"
     out = Path(out); check_cfg(cfg)
     import contextlib
-    with contextlib.ExitStack() as stack:
-        if dist is None or dist.world == 1 or dist.main:                   # rank 0 writes, rank 0 locks
-            check_writable(out.parent, 'the folder of --out'); stack.enter_context(run_lock(out))
-        return _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, progress, remedies, dist)
+    made = not out.exists()
+    try:
+        with contextlib.ExitStack() as stack:
+            if dist is None or dist.world == 1 or dist.main:               # rank 0 writes, rank 0 locks
+                check_writable(out.parent, 'the folder of --out'); stack.enter_context(run_lock(out))
+            return _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, progress, remedies, dist)
+    except BaseException:
+        if made and out.is_dir() and not any(out.iterdir()): out.rmdir()   # a run that never started leaves nothing behind
+        raise
 
 def _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, progress, remedies, dist):
     d = dist if dist is not None and dist.world > 1 else None
