@@ -329,7 +329,6 @@ def _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, 
             save_json(dict(sharpnb_run=1, cfg=asdict(cfg), bs=bs, data=data.summary(), net=net_label(cfg.net, data.shape, data.n_cls),
                            n_params=n_params(model), remedies=remedies or {}, **({'dist': dinfo} if dinfo else {})), out/'config.json')
             atomic_torch_save(model.state_dict(), out/'init.pt')
-    on_main(d, init_files)
     t0 = time.perf_counter()
     prev = sum(h['seconds'] for h in state['history']) if state else 0.
     def on_epoch(m, o, hist):
@@ -341,6 +340,7 @@ def _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, 
         if e == start + 1 and state_kind == 'replace': _drop_old(out)     # the new run has started cleanly: the old one goes
     start = state['epoch'] if state else 0
     try:
+        on_main(d, init_files)                       # inside: a failure while writing the new run's first files restores the old one too
         history = fit(model, data, fit_cfg, tfm=tfm, step=step, opt=opt, state=state, on_epoch=on_epoch, log=None if quiet else log,
                       progress=progress, bs_at=bs_at, lr_at=lr_at, dist=d)
     except BaseException:
