@@ -153,7 +153,7 @@ class Ctx:
             self._train(run.cfg, run.dir, run.remedies); self.work[('retrain', run.name, '')] = _cost(t0, c0)
         m = load_run(run.dir, which=which, device=str(self.dev), data=self.data(run.cfg.data, run.cfg.seed))[0]
         sha, want = state_sha(m), self.ledger.get(run.name).get('weights', {}).get(str(which))
-        if want is not None and sha != want:
+        if want is not None and sha != want and f'{run.name}@{which}' not in self.mismatch:
             self.mismatch.append(f'{run.name}@{which}')
             if self.log: self.log(f"warning: {run.name} ({which}) retrained here has weights {sha}, the committed record {want} "
                                   "(another CPU gives other floats); what is measured now records its own hash")
@@ -472,18 +472,18 @@ def ledger_cost(profile:str, results_root='nbs/paper/results')->dict:
     return work_summary(work)
 
 def cost_rows(profile:str, results_root='nbs/paper/results')->list:
-    "Rows (artifact, runs trained, measurements, wall minutes, CPU minutes) of every committed result of `profile`, and the ledger's total"
+    "Rows (artifact, runs trained, measurements, wall minutes, CPU minutes, CPU unrecorded, minutes of the call that wrote it) per committed result of `profile`, and the ledger's total"
     rows = []
     for a in ARTIFACTS:
         p = result_path(a, profile, results_root)
         if a == 'fig2' or not p.exists(): continue
-        w = load_json(p)['provenance'].get('work', {})
-        meas = sum(v['n'] for k, v in w.items() if k not in ('train', 'retrain'))
-        cpu_missing = sum(v['cpu_unrecorded'] for v in w.values())
-        rows.append([a, w.get('train', {}).get('n', 0), meas, round(sum(v['seconds'] for v in w.values()) / 60, 1),
-                     round(sum(v['cpu_seconds'] for v in w.values()) / 60, 1), cpu_missing])
+        v = load_json(p)['provenance']; w = v.get('work', {})
+        meas = sum(x['n'] for k, x in w.items() if k not in ('train', 'retrain'))
+        cpu_missing = sum(x['cpu_unrecorded'] for x in w.values())
+        rows.append([a, w.get('train', {}).get('n', 0), meas, round(sum(x['seconds'] for x in w.values()) / 60, 1),
+                     round(sum(x['cpu_seconds'] for x in w.values()) / 60, 1), cpu_missing, round(v['seconds'] / 60, 1)])
     tot = ledger_cost(profile, results_root)
     rows.append(['whole ledger (each unit once)', tot.get('train', {}).get('n', 0), sum(v['n'] for k, v in tot.items() if k != 'train'),
                  round(sum(v['seconds'] for v in tot.values()) / 60, 1), round(sum(v['cpu_seconds'] for v in tot.values()) / 60, 1),
-                 sum(v['cpu_unrecorded'] for v in tot.values())])
+                 sum(v['cpu_unrecorded'] for v in tot.values()), ''])
     return rows
