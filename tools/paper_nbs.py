@@ -22,6 +22,8 @@ def run(path:Path)->object:
     from execnb.shell import CaptureShell
     nb = read_nb(path)
     from fastcore.xtras import working_directory
+    import matplotlib.pyplot as plt
+    plt.close('all')                     # a figure left open by other code in this process would be shown by the first plt.show()
     k = CaptureShell(path, mpl_format='png')
     with working_directory(path.parent):
         k.run_all(nb, exc_stop=True, preproc=lambda c: c.cell_type != 'code' or bool(SKIP.search(c.source)))
