@@ -13,7 +13,7 @@
 # and Fashion-MNIST is read from it. The whole run ends within $DEADLINE seconds (default 540, under
 # the device tool's 10-minute limit per command): each suite gets at most $LIMIT seconds and what is
 # left; a suite that would start with less than 30 s is skipped and said so.
-# Each suite runs in its own process (python -m sharpnb.bench) with a time limit, so one failure or
+# Each suite runs in its own process (python -m sharpnb.cli bench) with a time limit, so one failure or
 # overrun does not lose the others. Under $OUT (default benchmarks/results/gpu): <suite>-<device>.json
 # (the full record), <suite>-<device>.log (every round), env-<device>.txt (nvidia-smi, versions), and
 # summary-<device>.txt (the targets table, also printed last). The GPU machine reaches no network:
@@ -75,7 +75,7 @@ run() {   # run NAME ARGS...: one suite in one process, its record and log under
   local lim=$(( left < LIMIT ? left : LIMIT ))
   echo "== $name (limit ${lim}s)"
   if [ "$lim" -lt 30 ]; then echo "SKIPPED: $name (the run's ${DEADLINE}s are spent)"; fail=1; return; fi
-  timeout "$lim" $PY -m sharpnb.bench --device "$DEVICE" "${TINY[@]}" "${ROOT[@]}" --out "$REC/$name-$DEVICE.json" --force "$@" \
+  timeout "$lim" $PY -m sharpnb.cli bench --device "$DEVICE" "${TINY[@]}" "${ROOT[@]}" --out "$REC/$name-$DEVICE.json" --force "$@" \
     > "$REC/$name-$DEVICE.log" 2>&1
   local rc=$?
   tail -n 25 "$REC/$name-$DEVICE.log" | grep -v '^  round' || true

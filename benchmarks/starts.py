@@ -18,11 +18,11 @@ import numpy as np
 import torch
 
 from sharpnb.core import SharpnbError, load_json, norm64, provenance, save_json
-from sharpnb.bench import _start_study
+from sharpnb.curvature import start_study
 from sharpnb.curvature import start_vector, top_eigs
 from sharpnb.data import stratified_subset
 from sharpnb.objective import FullBatch
-from sharpnb.train import load_run
+from sharpnb.runs import load_run
 
 
 def study(run_dir, rows=1000, tols=(1e-3, 1e-4), seeds=(0, 1, 2), data_root=None) -> dict:
@@ -36,7 +36,7 @@ def study(run_dir, rows=1000, tols=(1e-3, 1e-4), seeds=(0, 1, 2), data_root=None
     out = dict(run=Path(run_dir).name, net=cfg.net, regime=cfg.regime, bs=load_json(Path(run_dir)/'config.json')['bs'], seed=cfg.seed, rows=len(i), n=fb.n,
                reference=lam.tolist(), reference_n_hvp=ref.n_hvp, grad_norm=norm64(H.grad), lanczos={}, arpack5={})
     for tol in tols:                                            # the hessian suite's own study, at each tolerance
-        out['lanczos'].update({f'{tol:g}/{kind}': v for kind, v in _start_study(H, fb.n, fb.w0, float(lam[0]), tol, seeds).items()})
+        out['lanczos'].update({f'{tol:g}/{kind}': v for kind, v in start_study(H, fb.n, fb.w0, float(lam[0]), tol, seeds).items()})
     for kind in ('random', 'gradient'):
         e = top_eigs(H, fb.n, k=5, tol=1e-4, like=fb.w0, v0=v0(kind, 0), return_vecs=False)
         out['arpack5'][kind] = dict(n_hvp=e.n_hvp, max_rel_err=float(np.abs(e.evals - lam).max() / lam[0]))

@@ -18,13 +18,20 @@ from torch import nn
 from .core import *
 from .data import Data, load_data, stratified_subset, synth_classification, take_subset
 from .models import NETS, get_net, mlp
+from .objective import FullBatch, evaluate
+from .train import SB, batch_size, epoch_seed, fit, fit_seeds, make_opt, plain_step
+from .runs import load_run, train_run
+from .sharpness import model_sharpness, naive_sharpness
+from .curvature import hutchinson_trace, krylov_trace, lanczos_eigs, power_eigs, products_to, start_study, start_vector, top_eigs
+from .landscape import alpha_grid, naive_parametric, parametric_curve
+from .sweep import run_sweep
 
 # %% auto #0
 __all__ = ['TINY_WIDTH', 'TARGETS', 'SUITES', 'timed', 'alternate', 'stats', 'ratio', 'gemm_rate', 'mem_bandwidth',
            'launch_latency', 'machine_limits', 'count_flops', 'count_ops', 'gemm_replay', 'bench_data', 'minimisers',
-           'PerSample', 'naive_train', 'epoch_flops', 'bench_train', 'bench_sharpness', 'krylov_trace', 'bench_hessian',
+           'PerSample', 'naive_train', 'epoch_flops', 'bench_train', 'bench_sharpness', 'bench_hessian',
            'bench_parametric', 'bench_sweep', 'check_targets', 'run_suite', 'report', 'summary', 'bench_args',
-           'cmd_bench', 'main']
+           'cmd_bench']
 
 # %% ../nbs/08c_bench.ipynb #643093a6
 def timed(fn, device='cpu')->tuple:
@@ -171,7 +178,6 @@ def minimisers(data:Data, sb_run=None, lb_run=None, epochs:int=5, net:str='F1', 
 
 def _minimiser(regime, data, run, epochs, net, data_root, width=None):
     "(model, description) of the `regime` minimiser: the run directory `run`, or trained on `data`"
-    from sharpnb.train import SB, batch_size, fit, load_run
     if run is not None:
         m, _, cfg = load_run(run, device=str(data.device), data_root=data_root)
         return m.eval(), f"run {run} ({cfg.net}, {cfg.regime}, {cfg.n_epochs} epochs, seed {cfg.seed})"
@@ -185,7 +191,6 @@ def _lb_problem(data:Data, lb_run, rows, epochs, data_root, width=None)->tuple:
     if lb_run is None:
         m, desc = _minimiser('LB', data, None, epochs, 'F1', data_root, width)
         return m, data.x_train, data.y_train, data.prep, desc
-    from sharpnb.train import load_run
     m, d, cfg = load_run(lb_run, device=str(data.device), data_root=data_root)
     i = stratified_subset(d.y_train, min(rows, d.n_train), 0)
     return m.eval(), d.x_train[i], d.y_train[i], d.prep, f"run {lb_run} ({cfg.net}, {cfg.regime}, {cfg.n_epochs} epochs, seed {cfg.seed})"
@@ -215,16 +220,15 @@ def naive_train(model:nn.Module, data:Data,
                 )->list:
     "Train `model` as a typical PyTorch script does (per-sample Dataset, DataLoader, `.item()` per step): a benchmark baseline"
     from torch.utils.data import DataLoader, RandomSampler
-    from sharpnb.train import _epoch_seed
     dev = next(model.parameters()).device
     tr = PerSample(data.x_train.cpu(), data.y_train.cpu(), data.prep)
     te = PerSample(data.x_test.cpu(), data.y_test.cpu(), data.prep)
     opt, hist = torch.optim.Adam(model.parameters()), []
     for epoch in range(n_epochs):
-        sampler = RandomSampler(tr, generator=torch.Generator().manual_seed(_epoch_seed(seed, epoch, 1)))
+        sampler = RandomSampler(tr, generator=torch.Generator().manual_seed(epoch_seed(seed, epoch, 1)))
         model.train(); run = 0.
         batches = iter(DataLoader(tr, batch_size=bs, sampler=sampler, num_workers=workers, pin_memory=dev.type == 'cuda'))
-        torch.manual_seed(_epoch_seed(seed, epoch, 2))          # dropout masks of `fit` (after the loader draws its seed)
+        torch.manual_seed(epoch_seed(seed, epoch, 2))          # dropout masks of `fit` (after the loader draws its seed)
         for xb, yb in batches:
             xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
             opt.zero_grad()
@@ -244,11 +248,9 @@ def epoch_flops(net:str, data:Data, bs:int, width=None)->dict:
     step = lambda: F.cross_entropy(m(xb), yb).backward()
     per_row_step = count_flops(step) / len(yb)
     with torch.no_grad(): per_row_fwd = count_flops(lambda: m.eval()(xb)) / len(yb)
-    from sharpnb.train import make_opt, SB, plain_step
     m.train(); opt = make_opt(m, SB)
     plain_step(m, opt, xb, yb)                                # Adam state exists: count a steady-state step
     ops = count_ops(lambda: plain_step(m, opt, xb, yb))
-    from sharpnb.objective import evaluate
     k = min(SB.eval_chunk, data.n_train)                      # fit evaluates in chunks of this many rows
     rs = gemm_replay(lambda: plain_step(m, opt, xb, yb), data.device)
     re = gemm_replay(lambda: evaluate(m, data.x_train[:k], data.y_train[:k], data.prep, k), data.device)
@@ -261,7 +263,6 @@ def epoch_flops(net:str, data:Data, bs:int, width=None)->dict:
 def bench_train(device='cpu', tiny:bool=False, reps:int=5, net:str='F1', data:str='fashion-mnist', rows:int|None=None,
                 test_rows:int|None=None, epochs:int=1, bs=None, workers:int|None=None, limits:dict|None=None, data_root=None, log=None, **_)->dict:
     "Training throughput: `naive_train` vs `sharpnb.train.fit` at SB (256) and LB (10% of the rows), with the GEMM rate alternated"
-    from sharpnb.train import SB, batch_size, fit
     dev = get_device(device)
     rows = rows or (512 if tiny else 5000); test_rows = test_rows or (256 if tiny else 2000)
     d = bench_data(net, data, rows, test_rows, dev, data_root)
@@ -313,8 +314,6 @@ def _close(a, b, rtol)->bool: return bool(abs(a - b) <= rtol * max(1., abs(a), a
 def bench_sharpness(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist',
                     sb_run=None, lb_run=None, epochs:int|None=None, data_root=None, log=None, **_)->dict:
     "Metric 2.1 of the LB minimiser: naive SciPy + DataLoader vs sharpnb (SciPy driver and fast driver)"
-    from sharpnb.objective import FullBatch
-    from sharpnb.sharpness import model_sharpness, naive_sharpness
     dev = get_device(device)
     rows = rows or (256 if tiny else 2000)
     d = bench_data('F1', data, rows, 64, dev, data_root)
@@ -365,33 +364,37 @@ def _pyhessian(model, xb, y, dev, tol, probes=None):
     for p in model.parameters(): p.grad = None             # PyHessian's create_graph leaves a reference cycle
     return dict(out, n_hvp=c.n)
 
-def krylov_trace(hvp, n:int, like:torch.Tensor, steps:int=10, seed:int=0, v0:torch.Tensor|None=None)->dict:
-    "Top-eigenvalue estimate after each of `steps` products, from one start vector (`v0`, or seeded): Lanczos (largest Ritz value) and power iteration (Rayleigh quotient)"
-    from sharpnb.curvature import lanczos_eigs, power_eigs
-    if v0 is None: v0 = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)   # one start for both
-    kw = dict(tol=0., maxiter=steps, v0=v0, like=like)      # tol 0: every product (Lanczos stops early only on an invariant subspace)
-    return dict(lanczos=lanczos_eigs(hvp, n, k=1, return_vecs=False, **kw).history, power=power_eigs(hvp, n, k=1, **kw).history)
+def _convergence(H1, fb, v0, lam:float, target:float, tol:float)->dict:
+    "How many products Lanczos (random and gradient start) and power iteration need to reach `target` on `H1`; Lanczos from other starts"
+    kt = krylov_trace(H1, fb.n, fb.w0, steps=10, v0=v0)        # how many products a Krylov method needs for an accuracy
+    kt['lanczos_gradient'] = lanczos_eigs(H1, fb.n, k=1, tol=0., maxiter=10, like=fb.w0, v0=start_vector(fb.n, grad=H1.grad, rand=v0),
+                                          return_vecs=False).history
+    kt.update(rel_err={k: [abs(e - lam) / abs(lam) for e in v] for k, v in kt.items()}, at_accuracy=target,
+              products_to={k: products_to(kt[k], lam, target) for k in ('lanczos', 'lanczos_gradient', 'power')})
+    kt['starts'] = start_study(H1, fb.n, fb.w0, lam, tol)     # its cost is not one draw's luck
+    return kt
 
-def _start_study(H, n, like, lam, tol, seeds=range(5))->dict:
-    "Products and true relative errors of `lanczos_eigs` at `tol` from seeded random starts and from `start_vector` with the gradient"
-    from sharpnb.curvature import lanczos_eigs, start_vector
-    out = {}
-    for kind in ('random', 'gradient'):
-        es = [lanczos_eigs(H, n, k=1, tol=tol, like=like, v0=start_vector(n, s, H.grad if kind == 'gradient' else None),
-                           return_vecs=False) for s in seeds]
-        out[kind] = [dict(seed=s, n_hvp=e.n_hvp, rel_err=abs(float(e.evals[0]) - lam) / abs(lam)) for s, e in zip(seeds, es)]
-    return out
-
-def _products_to(est:list, lam:float, err:float)->int|None:
-    "Products after which the estimates stay within relative error `err` of `lam`"
-    ok = [abs(e - lam) <= err * abs(lam) for e in est]
-    return next((i + 1 for i in range(len(ok)) if all(ok[i:])), None)
+def _hessian_verdict(ans, ts, err, kt, tol, peer:bool)->tuple:
+    "(checks, ratios) of the Hessian suite: our accuracy against PyHessian's at the same tolerance, and the time ratios"
+    ours_ok = [e['rel_err'] <= tol for st in [kt['starts']] + ([kt['sb']['starts']] if 'sb' in kt else []) for e in st['gradient']]
+    bar = max(err.get('pyhessian_eig', 0.), tol)
+    checks = dict(lanczos_accuracy=err['sharpnb_lanczos'] <= bar, lanczos_random_accuracy=err['sharpnb_lanczos_random'] <= bar,
+                  arpack_accuracy=err['sharpnb_arpack'] <= bar,
+                  starts_accuracy=all(ours_ok))             # the default start; random starts are recorded, not required
+    ratios = dict(power=ratio(ts['sharpnb_power'], ts['sharpnb_lanczos']), arpack=ratio(ts['sharpnb_arpack'], ts['sharpnb_lanczos']),
+                  gradient_start=ratio(ts['sharpnb_lanczos_random'], ts['sharpnb_lanczos']))
+    if peer:
+        a, b = ans['sharpnb_trace'], ans['pyhessian_trace']
+        checks.update(pyhessian_eig=err['pyhessian_eig'] <= 0.05,            # the peer answers the same question
+                      trace=bool(abs(a['trace'] - b['trace']) <= 4 * math.hypot(a['se'], b['se'])))
+        ratios.update({f'pyhessian_{k}': ratio(ts[f'pyhessian_{"trace" if k == "trace" else "eig"}'], ts[v]) for k, v in
+                       dict(eig='sharpnb_lanczos', random='sharpnb_lanczos_random', power='sharpnb_power', arpack='sharpnb_arpack',
+                            trace='sharpnb_trace').items()})
+    return checks, ratios
 
 def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist', tol:float=1e-3,
                   probes:int|None=None, sb_run=None, lb_run=None, epochs:int|None=None, data_root=None, log=None, **_)->dict:
     "Top Hessian eigenvalue and trace of the LB minimiser: sharpnb (Lanczos, ARPACK, power) vs PyHessian at equal tolerance"
-    from sharpnb.curvature import hutchinson_trace, lanczos_eigs, power_eigs, start_vector, top_eigs
-    from sharpnb.objective import FullBatch
     dev = get_device(device)
     rows, probes = rows or (256 if tiny else 1000), probes or (4 if tiny else 10)
     d = bench_data('F1', data, rows, 64, dev, data_root)
@@ -422,36 +425,14 @@ def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None,
     ref = top_eigs(H1, fb.n, k=1, tol=1e-8, ncv=20, like=fb.w0, return_vecs=False)
     lam = float(ref.evals[0])
     err = {k: abs(v['eig'] - lam) / abs(lam) for k, v in ans.items() if 'eig' in v}
-    kt = krylov_trace(H1, fb.n, fb.w0, steps=10, v0=v0)        # how many products a Krylov method needs for an accuracy
-    kt['lanczos_gradient'] = lanczos_eigs(H1, fb.n, k=1, tol=0., maxiter=10, like=fb.w0, v0=start_vector(fb.n, grad=H1.grad, rand=v0),
-                                          return_vecs=False).history
-    target = err.get('pyhessian_eig', tol)
-    kt.update(rel_err={k: [abs(e - lam) / abs(lam) for e in v] for k, v in kt.items()}, at_accuracy=target,
-              products_to={k: _products_to(kt[k], lam, target) for k in ('lanczos', 'lanczos_gradient', 'power')})
-    # lanczos_eigs from other starts, random and gradient: its cost is not one draw's luck
-    kt['starts'] = _start_study(H1, fb.n, fb.w0, lam, tol)
+    kt = _convergence(H1, fb, v0, lam, err.get('pyhessian_eig', tol), tol)
     hv = count_flops(lambda: H1(torch.ones_like(fb.w0))); del H1   # FLOPs of one product through the kept graph
     if sb_run is not None:                                     # the same on the SB minimiser (flatter, a smaller spectral gap)
         sb, xs, ys, prep_s, desc_s = _lb_problem(d, sb_run, rows, None, data_root)
         fs = FullBatch(sb, xs, ys, bn='running', prep=prep_s); Hs = fs.hvp_at()
         lam_s = float(top_eigs(Hs, fs.n, k=1, tol=1e-8, ncv=20, like=fs.w0, return_vecs=False).evals[0])
-        kt['sb'] = dict(model=desc_s, reference=lam_s, starts=_start_study(Hs, fs.n, fs.w0, lam_s, tol)); del Hs
-    ours_ok = [e['rel_err'] <= tol for st in [kt['starts']] + ([kt['sb']['starts']] if 'sb' in kt else []) for e in st['gradient']]
-    checks = dict(lanczos_accuracy=err['sharpnb_lanczos'] <= max(err.get('pyhessian_eig', 0.), tol),
-                  lanczos_random_accuracy=err['sharpnb_lanczos_random'] <= max(err.get('pyhessian_eig', 0.), tol),
-                  arpack_accuracy=err['sharpnb_arpack'] <= max(err.get('pyhessian_eig', 0.), tol),
-                  starts_accuracy=all(ours_ok))             # the default start; random starts are recorded, not required
-    ratios = dict(power=ratio(ts['sharpnb_power'], ts['sharpnb_lanczos']), arpack=ratio(ts['sharpnb_arpack'], ts['sharpnb_lanczos']),
-                  gradient_start=ratio(ts['sharpnb_lanczos_random'], ts['sharpnb_lanczos']))
-    if ph is not None:
-        a, b = ans['sharpnb_trace'], ans['pyhessian_trace']
-        checks.update(pyhessian_eig=err['pyhessian_eig'] <= 0.05,            # the peer answers the same question
-                      trace=bool(abs(a['trace'] - b['trace']) <= 4 * math.hypot(a['se'], b['se'])))
-        ratios.update(pyhessian_eig=ratio(ts['pyhessian_eig'], ts['sharpnb_lanczos']),
-                      pyhessian_random=ratio(ts['pyhessian_eig'], ts['sharpnb_lanczos_random']),
-                      pyhessian_power=ratio(ts['pyhessian_eig'], ts['sharpnb_power']),
-                      pyhessian_arpack=ratio(ts['pyhessian_eig'], ts['sharpnb_arpack']),
-                      pyhessian_trace=ratio(ts['pyhessian_trace'], ts['sharpnb_trace']))
+        kt['sb'] = dict(model=desc_s, reference=lam_s, starts=start_study(Hs, fs.n, fs.w0, lam_s, tol)); del Hs
+    checks, ratios = _hessian_verdict(ans, ts, err, kt, tol, ph is not None)
     gemm = gemm_rate(dev, torch.float32, 256 if tiny else 1024 if dev.type == 'cpu' else 8192)
     t_hvp = statistics.median(ts['sharpnb_trace']) / probes
     return dict(problem=dict(model=desc, rows=len(y), n=fb.n, bn='running', tol=tol, probes=probes),
@@ -474,7 +455,6 @@ def bench_parametric(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=No
                      data:str='fashion-mnist', n_alpha:int|None=None, sb_run=None, lb_run=None, epochs:int|None=None,
                      data_root=None, log=None, **_)->dict:
     "The SB–LB parametric curve: sharpnb vs the naive state-dict loop (interpolated BN) and vs loss-landscapes (batch BN)"
-    from sharpnb.landscape import alpha_grid, naive_parametric, parametric_curve
     dev = get_device(device)
     rows, test_rows, n_alpha = rows or (256 if tiny else 2000), test_rows or (256 if tiny else 2000), n_alpha or (7 if tiny else 25)
     d = bench_data('F1', data, rows, test_rows, dev, data_root)
@@ -504,8 +484,6 @@ def bench_parametric(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=No
 def bench_sweep(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist', bs=None,
                 seeds=None, epochs:int|None=None, parallel:int=2, data_root=None, log=None, k_vmap:int|None=None, **_)->dict:
     "Batch-size × seed sweep: sequential in-process `train_run`s vs `run_sweep` (one process per run); K seeds vmapped vs one by one"
-    from sharpnb.sweep import run_sweep
-    from sharpnb.train import SB, batch_size, train_run
     dev = get_device(device)
     rows, epochs = rows or (256 if tiny else 2000), epochs or (1 if tiny else 2)
     try: load_data(data, data_root, 'cpu', download=False)
@@ -528,9 +506,6 @@ def bench_sweep(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, d
         return run
     impls = dict(sequential=sequential, sweep_p1=sweep(1))
     if parallel > 1: impls[f'sweep_p{parallel}'] = sweep(parallel)
-    from sharpnb.models import get_net
-    from sharpnb.sweep import fit_seeds
-    from sharpnb.train import fit
     K = k_vmap or (8 if dev.type == 'cuda' else 2 if tiny else 4)
     d = bench_data('F1', data, rows, test_rows, dev, data_root)
     vcfg = replace(SB, data=data, bs=bs[0], n_epochs=epochs, subset=rows, test_subset=test_rows, device=str(dev))
@@ -665,22 +640,18 @@ def summary(root,            # directory of records (<suite>-<device>.json)
 # %% ../nbs/08c_bench.ipynb #24c0b4ed
 def bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     "Add the arguments of `sharpnb bench` to the (sub)parser `p`"
-    def pos(s):
-        v = int(s)
-        if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
-        return v
     p.add_argument('--suite', required=True, choices=list(SUITES), help='which benchmark (one per process)')
     p.add_argument('--device', default='cpu', help='cpu or cuda')
     p.add_argument('--tiny', action='store_true', help='CI-sized problems (seconds)')
-    p.add_argument('--reps', type=pos, help='timed rounds (default 5; 2 with --tiny)')
-    p.add_argument('--rows', type=pos, help='training rows of the problem')
-    p.add_argument('--test-rows', type=pos, help='test rows (train, parametric)')
+    p.add_argument('--reps', type=positive_int, help='timed rounds (default 5; 2 with --tiny)')
+    p.add_argument('--rows', type=positive_int, help='training rows of the problem')
+    p.add_argument('--test-rows', type=positive_int, help='test rows (train, parametric)')
     p.add_argument('--net', default='F1', help='network of the train suite (F1, F2, C1-C4)')
     p.add_argument('--data', default='fashion-mnist', help="data set, or 'synthetic' (random images of the network's input shape)")
-    p.add_argument('--epochs', type=pos, help='train: epochs per timed call; others: epochs of the SB/LB pair trained here')
-    p.add_argument('--bs', type=pos, nargs='+', help='batch sizes (train: instead of SB and LB; sweep)')
+    p.add_argument('--epochs', type=positive_int, help='train: epochs per timed call; others: epochs of the SB/LB pair trained here')
+    p.add_argument('--bs', type=positive_int, nargs='+', help='batch sizes (train: instead of SB and LB; sweep)')
     p.add_argument('--seeds', type=int, nargs='+', help='sweep: trial seeds')
-    p.add_argument('--parallel', type=pos, default=2, help='sweep: processes at a time (also timed with 1)')
+    p.add_argument('--parallel', type=positive_int, default=2, help='sweep: processes at a time (also timed with 1)')
     p.add_argument('--workers', type=int, help='train: DataLoader workers of the baseline (default 0 on the CPU, 4 on a GPU)')
     p.add_argument('--sb-run', help='SB run directory (default: train a short pair here)')
     p.add_argument('--lb-run', help='LB run directory')
@@ -688,7 +659,6 @@ def bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument('--out', help='write the JSON record here')
     p.add_argument('--force', action='store_true', help='replace an existing --out record')
     p.add_argument('--quiet', action='store_true', help='no per-round lines')
-    if '--json' not in p._option_string_actions: p.add_argument('--json', action='store_true', help='print the JSON record')
     return p
 
 def cmd_bench(a)->dict:
@@ -696,22 +666,9 @@ def cmd_bench(a)->dict:
     kw = dict(rows=a.rows, test_rows=a.test_rows, net=a.net.upper(), data=a.data, epochs=a.epochs, bs=a.bs, seeds=a.seeds,
               parallel=a.parallel, workers=a.workers, sb_run=a.sb_run, lb_run=a.lb_run, data_root=a.data_root)
     if a.net.upper() not in NETS: raise SharpnbError(f"Unknown network {a.net!r}. The paper's networks are {', '.join(NETS)}.")
-    quiet = a.quiet or a.json
+    quiet = a.quiet or getattr(a, 'json', False)
     res = run_suite(a.suite, a.device, tiny=a.tiny, reps=a.reps, out=a.out, force=a.force,
                     log=None if quiet else (lambda s: print(s, file=sys.stderr, flush=True)),
                     **{k: v for k, v in kw.items() if v is not None})
-    print(json.dumps(res, indent=1, default=str) if a.json else report(res) + (f"\n-> {a.out}" if a.out else ''))
+    print(json.dumps(res, indent=1, default=str) if getattr(a, 'json', False) else report(res) + (f"\n-> {a.out}" if a.out else ''))
     return res
-
-def main(argv=None)->int:
-    "Entry point of `python -m sharpnb.bench` (the same as `sharpnb bench`)"
-    a = bench_args(argparse.ArgumentParser(prog='python -m sharpnb.bench', description='sharpnb benchmarks')).parse_args(argv)
-    try: cmd_bench(a)
-    except SharpnbError as e:
-        print(f"sharpnb: error: {e}", file=sys.stderr); return 2
-    except KeyboardInterrupt:
-        print("sharpnb: interrupted", file=sys.stderr); return 130
-    return 0
-
-# %% ../nbs/08c_bench.ipynb #ecdaf678
-if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())

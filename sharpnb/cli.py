@@ -13,8 +13,8 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'cmd_measures', 'cmd_reproduce',
-           'cmd_sweep', 'cmd_parametric', 'cmd_bench', 'parser', 'main']
+__all__ = ['COMMANDS', 'cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'cmd_measures',
+           'cmd_reproduce', 'cmd_sweep', 'cmd_parametric', 'cmd_bench', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #f9a4f401
 def _print_json(obj): print(json.dumps(obj, indent=1, default=str))
@@ -40,7 +40,7 @@ def _train_cfg(a):
                     eval_bn=a.eval_bn)
 
 def cmd_train(a):
-    from sharpnb.train import train_run
+    from sharpnb.runs import train_run
     from sharpnb.remedies import remedy_spec
     from sharpnb.dist import cli_dist, close_dist
     cfg = _train_cfg(a)
@@ -66,8 +66,8 @@ def cmd_study(a):
 
 # %% ../nbs/09_cli.ipynb #9e254d85
 def cmd_sharpness(a):
-    from sharpnb.train import load_run
-    from sharpnb.dist import cli_dist, close_dist, dist_measure_sharpness
+    from sharpnb.runs import dist_measure_sharpness, load_run
+    from sharpnb.dist import cli_dist, close_dist
     d = cli_dist(a)
     try:
         model, data, cfg = load_run(a.run_dir, device=str(d.device) if d.world > 1 else a.device, data_root=a.data_root)
@@ -87,30 +87,19 @@ def cmd_sharpness(a):
     print(f"-> {Path(a.run_dir)/'sharpness.json'} [{res['key']}]")
 
 def cmd_hessian(a):
-    from sharpnb.train import load_run
-    from sharpnb.curvature import hessian_report
-    from sharpnb.data import stratified_subset
+    from sharpnb.runs import load_run, measure_hessian
     from sharpnb.dist import cli_dist, close_dist
-    from sharpnb.objective import sharded
-    from sharpnb.study import merge_json
     d = cli_dist(a)
     try:
         model, data, cfg = load_run(a.run_dir, device=str(d.device) if d.world > 1 else a.device, data_root=a.data_root)
         if d.main: check_writable(a.run_dir, 'the run directory, where hessian.json is kept')
-        x, y = data.x_train, data.y_train
-        if a.subset: i = stratified_subset(y, a.subset, a.seed); x, y = x[i], y[i]
-        with sharded(d.group):              # full-batch HVPs sharded over the ranks (a no-op for one process)
-            res = hessian_report(model, x, y, k=a.k, trace_samples=a.trace_samples, bn=a.bn, chunk=a.chunk, prep=data.prep,
-                                 seed=a.seed, method=a.method, start=a.start)
-        key = f"k{a.k}-t{a.trace_samples}-bn_{a.bn}-chunk{a.chunk}-seed{a.seed}-sub{a.subset}" + ('' if a.method == 'arpack' else f'-{a.method}') \
-              + ('' if a.start == 'gradient' else f'-start_{a.start}')
-        if d.main:
-            try: merge_json(Path(a.run_dir)/'hessian.json', key, dict(res, weights=state_sha(model)))
-            except OSError as e: raise SaveFailed(f"the Hessian was computed but {Path(a.run_dir)/'hessian.json'} could not be written ({e.strerror or e}).", res) from None
+        h = measure_hessian(a.run_dir, model, data, k=a.k, trace_samples=a.trace_samples, bn=a.bn, chunk=a.chunk, seed=a.seed,
+                            subset=a.subset, method=a.method, start=a.start, force=a.force, d=d if d.world > 1 else None)
     finally: close_dist(d)
     if not d.main: return
+    key, res = h['key'], {k: v for k, v in h.items() if k not in ('key', 'weights')}
     if a.json: return _print_json(res)
-    print(f"Hessian of the training loss of {a.run_dir} ({len(y)} rows, BN {a.bn}):")
+    print(f"Hessian of the training loss of {a.run_dir} ({res['n_rows']} rows, BN {a.bn}):")
     print(f"  top-{a.k} eigenvalues: {', '.join(f'{v:.4g}' for v in res['top_eigs'])} (converged: {res['eig_converged']}, "
           f"max residual {max(res['residuals']):.2e}, {res['eig_n_hvp']} HVPs, {res['eig_seconds']:.1f}s)")
     print(f"  trace: {res['trace']:.4g} ± {res['trace_se']:.2g} ({res['trace_samples']} probes, {res['trace_seconds']:.1f}s)")
@@ -146,21 +135,128 @@ def cmd_bench(a):
     run_bench(a)
 
 # %% ../nbs/09_cli.ipynb #92ac89c0
-def _positive(s):
-    v = int(s)
-    if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
-    return v
+def _train_args(sp):
+    from sharpnb.train import TrainCfg
+    from sharpnb.remedies import remedy_args
+    from sharpnb.dist import dist_args
+    D = lambda k: default_of(TrainCfg, k)
+    sp.add_argument('--net', required=True, help='F1, F2, C1, C2, C3 or C4')
+    sp.add_argument('--data', default=D('data'), help='mnist, fashion-mnist, cifar10, cifar100, timit')
+    sp.add_argument('--regime', default=D('regime'), type=str.upper, choices=['SB', 'LB'], help='SB: 256 rows; LB: 10%% of the training set')
+    sp.add_argument('--bs', type=positive_int, help='explicit batch size (overrides --regime)')
+    sp.add_argument('--epochs', type=positive_int, default=D('n_epochs'), help='epoch budget')
+    sp.add_argument('--opt', default=D('opt'), choices=['adam', 'sgd'])
+    sp.add_argument('--lr', type=float, default=D('lr'))
+    sp.add_argument('--subset', type=positive_int, help='stratified seeded training subset')
+    sp.add_argument('--test-subset', type=positive_int, help='stratified seeded test subset')
+    sp.add_argument('--seed', type=int, default=D('seed'))
+    sp.add_argument('--save-every', type=int, default=D('save_every'), help='keep a checkpoint every N epochs')
+    sp.add_argument('--eval-bn', default=D('eval_bn'), choices=['running', 'batch'], help='BatchNorm policy of the evaluation')
+    sp.add_argument('--device', default=D('device'), help='auto, cpu, cuda, cuda:N')
+    sp.add_argument('--data-root', help='data directory (default ~/.cache/sharpnb/data)')
+    sp.add_argument('--out', required=True, help='run directory')
+    sp.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
+    sp.add_argument('--force', action='store_true', help='replace the run in --out')
+    sp.add_argument('--quiet', action='store_true', help='no per-epoch lines')
+    remedy_args(sp); dist_args(sp)
 
-def _pos_float(s):
-    try: v = float(s)
-    except ValueError: raise argparse.ArgumentTypeError(f"must be a number, got {s}") from None
-    if not (v > 0 and v < float('inf')): raise argparse.ArgumentTypeError(f"must be a finite positive number, got {s}")
-    return v
+def _sharpness_args(sp):
+    from sharpnb.runs import measure_sharpness
+    from sharpnb.dist import dist_args
+    D = lambda k: default_of(measure_sharpness, k)
+    sp.add_argument('run_dir', help='run directory made by sharpnb train')
+    sp.add_argument('--eps', type=positive_float, nargs='+', default=list(D('eps')), help='box sizes (paper: 1e-3 5e-4)')
+    sp.add_argument('--subspace', type=positive_int, metavar='P', help='random subspace of dimension P (Table 4: 100); default the full space')
+    sp.add_argument('--force', action='store_true', help='recompute even where sharpness.json holds a result for these weights')
+    sp.add_argument('--seed', type=int, default=D('seed'), help='seed of the random subspace and of --subset')
+    sp.add_argument('--bn', default=D('bn'), choices=['running', 'batch'], help="BatchNorm policy ('batch' is the paper's Keras mode=2)")
+    sp.add_argument('--chunk', type=positive_int, default=D('chunk'), help='rows per evaluation chunk (defines f when --bn batch)')
+    sp.add_argument('--subset', type=positive_int, help='evaluate f on a seeded stratified subset of the training rows')
+    sp.add_argument('--maxiter', type=positive_int, default=D('maxiter'), help='L-BFGS-B iterations (paper: 10)')
+    sp.add_argument('--method', default=D('method'), choices=['fast', 'scipy'], help='L-BFGS-B driver')
+    sp.add_argument('--device', default=None); sp.add_argument('--data-root')
+    dist_args(sp)
 
-def _at_least_2(s):
-    v = int(s)
-    if v < 2: raise argparse.ArgumentTypeError(f"must be an integer >= 2 (a standard error needs two probes), got {s}")
-    return v
+def _hessian_args(sp):
+    from sharpnb.runs import measure_hessian
+    from sharpnb.dist import dist_args
+    D = lambda k: default_of(measure_hessian, k)
+    sp.add_argument('run_dir')
+    sp.add_argument('--k', type=positive_int, default=D('k'), help='number of top eigenvalues')
+    sp.add_argument('--trace-samples', type=int_at_least(2, ' (a standard error needs two probes)'), default=D('trace_samples'),
+                    help='Hutchinson probes (>= 2)')
+    sp.add_argument('--bn', default=D('bn'), choices=['running', 'batch'])
+    sp.add_argument('--chunk', type=positive_int, default=D('chunk'))
+    sp.add_argument('--subset', type=positive_int, help='seeded stratified subset of the training rows')
+    sp.add_argument('--seed', type=int, default=D('seed'))
+    sp.add_argument('--method', default=D('method'), choices=['arpack', 'lanczos'],
+                    help="eigen-solver: ARPACK (tolerance on the residual) or sharpnb's Lanczos (tolerance on the eigenvalue, fewer products)")
+    sp.add_argument('--start', default=D('start'), choices=['gradient', 'random'],
+                    help='start vector: the gradient plus a seeded random vector (fewer products), or the random vector alone')
+    sp.add_argument('--force', action='store_true', help='recompute even where hessian.json holds a result for these weights')
+    sp.add_argument('--device', default=None); sp.add_argument('--data-root')
+    dist_args(sp)
+
+def _measures_args(sp):
+    from sharpnb.measures import MEASURE_DEFAULTS
+    sp.add_argument('run_dirs', nargs='+', metavar='RUN', help='run directories made by sharpnb train')
+    sp.add_argument('--subset', type=positive_int, help=f"seeded stratified training rows to evaluate on (default {MEASURE_DEFAULTS['subset']})")
+    sp.add_argument('--all-rows', action='store_true', help='evaluate on every training row')
+    sp.add_argument('--bn', choices=['running', 'batch'], help=f"BatchNorm policy (default {MEASURE_DEFAULTS['bn']}, the paper's)")
+    sp.add_argument('--seed', type=int, help='seed of the subset, the random starts and the perturbations')
+    sp.add_argument('--force', action='store_true', help='recompute even where measures.json holds a result for these weights')
+    sp.add_argument('--device', default=None); sp.add_argument('--data-root')
+
+def _reproduce_args(sp):
+    from sharpnb.reproduce import ARTIFACTS, PROFILES, reproduce
+    D = lambda k: default_of(reproduce, k)
+    sp.add_argument('artifact', help=' '.join(ARTIFACTS))
+    sp.add_argument('--profile', default=D('profile'), choices=list(PROFILES), help='quick (tests), cpu (12,000 rows), paper (every row, 5 seeds), full (GPU)')
+    sp.add_argument('--results', default=D('results_root'), help='where result files are written')
+    sp.add_argument('--runs', default=D('runs_root'), help='where run directories are kept')
+    sp.add_argument('--device'); sp.add_argument('--data-root')
+    sp.add_argument('--force', action='store_true', help='recompute even if the result file exists')
+    sp.add_argument('--quiet', action='store_true')
+
+def _study_args(sp):
+    from sharpnb.study import STUDY_PROFILES
+    sp.add_argument('--profile', default='paper', choices=list(STUDY_PROFILES),
+                    help='paper: every row, SB 256 / LB 6,000, 30 epochs (~10 min on 2 cores); quick: 10,000 rows (~3 min)')
+    sp.add_argument('--out', default='runs/study', help='study directory')
+    sp.add_argument('--epochs', type=positive_int, help='override the profile epoch budget')
+    sp.add_argument('--seed', type=int)
+    sp.add_argument('--device', default='auto')
+    sp.add_argument('--data-root')
+    sp.add_argument('--force', action='store_true', help='retrain and replace an existing study')
+    sp.add_argument('--quiet', action='store_true')
+
+def _data_args(sp): sp.add_argument('--data-root', help='data directory (default ~/.cache/sharpnb/data)')
+
+def _sweep_args(sp):
+    from sharpnb.sweep import cmd_sweep_args
+    cmd_sweep_args(sp)
+
+def _parametric_args(sp):
+    from sharpnb.landscape import cmd_parametric_args
+    cmd_parametric_args(sp)
+
+def _bench_args(sp):
+    from sharpnb.bench import bench_args
+    bench_args(sp)
+
+COMMANDS = [  # (name, what it runs, its options, help)
+    ('nets', cmd_nets, None, "Table 1: the paper's networks, their layers and parameter counts"),
+    ('data', cmd_data, _data_args, 'which data sets are available, and where'),
+    ('train', cmd_train, _train_args, 'train one network into a run directory'),
+    ('sharpness', cmd_sharpness, _sharpness_args, 'ε-sharpness (Metric 2.1, Tables 3 and 4) of a finished run'),
+    ('hessian', cmd_hessian, _hessian_args, 'top Hessian eigenvalues (Lanczos) and trace (Hutchinson) of a finished run'),
+    ('sweep', cmd_sweep, _sweep_args, 'Figure 4: a batch-size x seed sweep, resumable, with accuracy and sharpness per run'),
+    ('parametric', cmd_parametric, _parametric_args, 'parametric plot between an SB and an LB run (Figures 3 and 7)'),
+    ('bench', cmd_bench, _bench_args, 'one benchmark suite (train, sharpness, hessian, parametric, sweep): times, ratios, efficiencies'),
+    ('measures', cmd_measures, _measures_args, 'every sharpness measure (Keskar, lambda_max, trace, adaptive, average, Fisher-Rao, PAC-Bayes) of finished runs'),
+    ('reproduce', cmd_reproduce, _reproduce_args, 'compute (or read from the cache) one table or figure of the paper'),
+    ('study', cmd_study, _study_args, 'the main job: an SB-vs-LB study of F1 on Fashion-MNIST (Table 2, Figure 2)'),
+]
 
 def parser()->argparse.ArgumentParser:
     "The `sharpnb` argument parser"
@@ -168,107 +264,10 @@ def parser()->argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='sharpnb', description='Large-batch training and sharp minima (Keskar et al. 2017), reproduced.')
     p.add_argument('--version', action='version', version=f'sharpnb {__version__}')
     sub = p.add_subparsers(dest='cmd', metavar='COMMAND', required=True)
-    def add(name, fn, help):
+    for name, fn, args, help in COMMANDS:
         sp = sub.add_parser(name, help=help, description=help); sp.set_defaults(fn=fn)
         sp.add_argument('--json', action='store_true', help='print a JSON result instead of text')
-        return sp
-    add('nets', cmd_nets, "Table 1: the paper's networks, their layers and parameter counts")
-    sp = add('data', cmd_data, 'which data sets are available, and where')
-    sp.add_argument('--data-root', help='data directory (default ~/.cache/sharpnb/data)')
-
-    sp = add('train', cmd_train, 'train one network into a run directory')
-    sp.add_argument('--net', required=True, help='F1, F2, C1, C2, C3 or C4')
-    sp.add_argument('--data', default='fashion-mnist', help='mnist, fashion-mnist, cifar10, cifar100, timit')
-    sp.add_argument('--regime', default='SB', type=str.upper, choices=['SB', 'LB'], help='SB: 256 rows; LB: 10%% of the training set')
-    sp.add_argument('--bs', type=_positive, help='explicit batch size (overrides --regime)')
-    sp.add_argument('--epochs', type=_positive, default=20, help='epoch budget')
-    sp.add_argument('--opt', default='adam', choices=['adam', 'sgd'])
-    sp.add_argument('--lr', type=float, default=1e-3)
-    sp.add_argument('--subset', type=_positive, help='stratified seeded training subset')
-    sp.add_argument('--test-subset', type=_positive, help='stratified seeded test subset')
-    sp.add_argument('--seed', type=int, default=0)
-    sp.add_argument('--save-every', type=int, default=0, help='keep a checkpoint every N epochs')
-    sp.add_argument('--eval-bn', default='running', choices=['running', 'batch'], help='BatchNorm policy of the evaluation')
-    sp.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N')
-    sp.add_argument('--data-root', help='data directory (default ~/.cache/sharpnb/data)')
-    sp.add_argument('--out', required=True, help='run directory')
-    sp.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
-    sp.add_argument('--force', action='store_true', help='replace the run in --out')
-    sp.add_argument('--quiet', action='store_true', help='no per-epoch lines')
-    from sharpnb.remedies import remedy_args
-    from sharpnb.dist import dist_args
-    remedy_args(sp); dist_args(sp)
-
-    sp = add('sharpness', cmd_sharpness, 'ε-sharpness (Metric 2.1, Tables 3 and 4) of a finished run')
-    sp.add_argument('run_dir', help='run directory made by sharpnb train')
-    sp.add_argument('--eps', type=_pos_float, nargs='+', default=[1e-3, 5e-4], help='box sizes (paper: 1e-3 5e-4)')
-    sp.add_argument('--subspace', type=_positive, metavar='P', help='random subspace of dimension P (Table 4: 100); default the full space')
-    sp.add_argument('--force', action='store_true', help='recompute even where sharpness.json holds a result for these weights')
-    sp.add_argument('--seed', type=int, default=0, help='seed of the random subspace and of --subset')
-    sp.add_argument('--bn', default='running', choices=['running', 'batch'], help="BatchNorm policy ('batch' is the paper's Keras mode=2)")
-    sp.add_argument('--chunk', type=_positive, default=5000, help='rows per evaluation chunk (defines f when --bn batch)')
-    sp.add_argument('--subset', type=_positive, help='evaluate f on a seeded stratified subset of the training rows')
-    sp.add_argument('--maxiter', type=_positive, default=10, help='L-BFGS-B iterations (paper: 10)')
-    sp.add_argument('--method', default='fast', choices=['fast', 'scipy'], help='L-BFGS-B driver')
-    sp.add_argument('--device', default=None); sp.add_argument('--data-root')
-    dist_args(sp)
-
-    sp = add('hessian', cmd_hessian, 'top Hessian eigenvalues (Lanczos) and trace (Hutchinson) of a finished run')
-    sp.add_argument('run_dir')
-    sp.add_argument('--k', type=_positive, default=5, help='number of top eigenvalues')
-    sp.add_argument('--trace-samples', type=_at_least_2, default=20, help='Hutchinson probes (>= 2)')
-    sp.add_argument('--bn', default='running', choices=['running', 'batch'])
-    sp.add_argument('--chunk', type=_positive, default=5000)
-    sp.add_argument('--subset', type=_positive, help='seeded stratified subset of the training rows')
-    sp.add_argument('--seed', type=int, default=0)
-    sp.add_argument('--method', default='arpack', choices=['arpack', 'lanczos'],
-                    help="eigen-solver: ARPACK (tolerance on the residual) or sharpnb's Lanczos (tolerance on the eigenvalue, fewer products)")
-    sp.add_argument('--start', default='gradient', choices=['gradient', 'random'],
-                    help='start vector: the gradient plus a seeded random vector (fewer products), or the random vector alone')
-    sp.add_argument('--device', default=None); sp.add_argument('--data-root')
-    dist_args(sp)
-
-    sp = add('sweep', cmd_sweep, 'Figure 4: a batch-size x seed sweep, resumable, with accuracy and sharpness per run')
-    from sharpnb.sweep import cmd_sweep_args
-    cmd_sweep_args(sp)
-
-    sp = add('parametric', cmd_parametric, 'parametric plot between an SB and an LB run (Figures 3 and 7)')
-    from sharpnb.landscape import cmd_parametric_args
-    cmd_parametric_args(sp)
-
-    sp = add('bench', cmd_bench, 'one benchmark suite (train, sharpness, hessian, parametric, sweep): times, ratios, efficiencies')
-    from sharpnb.bench import bench_args
-    bench_args(sp)
-
-    sp = add('measures', cmd_measures, 'every sharpness measure (Keskar, lambda_max, trace, adaptive, average, Fisher-Rao, PAC-Bayes) of finished runs')
-    sp.add_argument('run_dirs', nargs='+', metavar='RUN', help='run directories made by sharpnb train')
-    sp.add_argument('--subset', type=_positive, help='seeded stratified training rows to evaluate on (default 10000)')
-    sp.add_argument('--all-rows', action='store_true', help='evaluate on every training row')
-    sp.add_argument('--bn', choices=['running', 'batch'], help="BatchNorm policy (default batch, the paper's)")
-    sp.add_argument('--seed', type=int, help='seed of the subset, the random starts and the perturbations')
-    sp.add_argument('--force', action='store_true', help='recompute even where measures.json holds a result for these weights')
-    sp.add_argument('--device', default=None); sp.add_argument('--data-root')
-
-    sp = add('reproduce', cmd_reproduce, "compute (or read from the cache) one table or figure of the paper")
-    sp.add_argument('artifact', help='table1 table2 table3 table4 table6 table7 fig2 fig3 fig4 fig5 fig6 fig7, and beyond the paper: sam lrscale')
-    from sharpnb.reproduce import PROFILES
-    sp.add_argument('--profile', default='cpu', choices=list(PROFILES), help='quick (tests), cpu (12,000 rows), paper (every row, 5 seeds), full (GPU)')
-    sp.add_argument('--results', default='nbs/paper/results', help='where result files are written')
-    sp.add_argument('--runs', default='runs', help='where run directories are kept')
-    sp.add_argument('--device'); sp.add_argument('--data-root')
-    sp.add_argument('--force', action='store_true', help='recompute even if the result file exists')
-    sp.add_argument('--quiet', action='store_true')
-
-    sp = add('study', cmd_study, 'the main job: an SB-vs-LB study of F1 on Fashion-MNIST (Table 2, Figure 2)')
-    sp.add_argument('--profile', default='paper', choices=['paper', 'quick', 'tiny', 'full'],
-                    help='paper: every row, SB 256 / LB 6,000, 30 epochs (~10 min on 2 cores); quick: 10,000 rows (~3 min)')
-    sp.add_argument('--out', default='runs/study', help='study directory')
-    sp.add_argument('--epochs', type=_positive, help='override the profile epoch budget')
-    sp.add_argument('--seed', type=int)
-    sp.add_argument('--device', default='auto')
-    sp.add_argument('--data-root')
-    sp.add_argument('--force', action='store_true', help='retrain and replace an existing study')
-    sp.add_argument('--quiet', action='store_true')
+        if args: args(sp)
     return p
 
 # %% ../nbs/09_cli.ipynb #d7674fd3

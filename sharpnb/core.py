@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #20cbde07
 from __future__ import annotations
-import hashlib, json, os, pickle, platform, random, subprocess, sys, tempfile, time
+import argparse, hashlib, json, os, pickle, platform, random, subprocess, sys, tempfile, time
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from datetime import datetime, timezone
@@ -17,14 +17,41 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['RESULT_DIRS', 'SharpnbError', 'get_device', 'set_seed', 'atomic_write_bytes', 'save_json', 'load_json',
-           'atomic_torch_save', 'safe_torch_load', 'SaveFailed', 'check_writable', 'git_sha', 'device_name',
-           'provenance', 'config_hash', 'state_sha', 'locked', 'trainable', 'n_params', 'get_flat', 'set_flat',
-           'flat_grad', 'to_np64', 'from_np', 'dot64', 'norm64']
+__all__ = ['positive_int', 'RESULT_DIRS', 'SharpnbError', 'int_at_least', 'positive_float', 'default_of', 'get_device',
+           'set_seed', 'atomic_write_bytes', 'save_json', 'load_json', 'atomic_torch_save', 'safe_torch_load',
+           'SaveFailed', 'check_writable', 'git_sha', 'device_name', 'provenance', 'config_hash', 'state_sha', 'locked',
+           'trainable', 'n_params', 'get_flat', 'set_flat', 'flat_grad', 'to_np64', 'from_np', 'dot64', 'norm64']
 
 # %% ../nbs/00_core.ipynb #b4c877cb
 class SharpnbError(Exception):
     "An error caused by the user's input or environment; the CLI prints it without a traceback"
+
+# %% ../nbs/00_core.ipynb #34287281
+def int_at_least(k:int, why:str=''):
+    "An argparse type: an integer >= `k` (`why` says why, in the message)"
+    def conv(s):
+        try: v = int(s)
+        except ValueError: raise argparse.ArgumentTypeError(f"must be an integer, got {s}") from None
+        if v < k: raise argparse.ArgumentTypeError(f"must be {'a positive integer' if k == 1 else f'an integer >= {k}'}{why}, got {s}")
+        return v
+    conv.__name__ = f'int>={k}'
+    return conv
+
+positive_int = int_at_least(1)
+
+def positive_float(s)->float:
+    "An argparse type: a finite positive number"
+    try: v = float(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a number, got {s}") from None
+    if not (v > 0 and v < float('inf')): raise argparse.ArgumentTypeError(f"must be a finite positive number, got {s}")
+    return v
+
+def default_of(fn, name:str):
+    "The default of parameter `name` of `fn` (a function or a dataclass)"
+    import inspect
+    d = inspect.signature(fn).parameters[name].default
+    if d is inspect.Parameter.empty: raise SharpnbError(f"{getattr(fn, '__name__', fn)} has no default for {name!r}.")
+    return d
 
 # %% ../nbs/00_core.ipynb #c32f0ae4
 def get_device(device:str='auto', # 'auto', 'cpu', 'cuda' or 'cuda:N'

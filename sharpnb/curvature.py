@@ -16,11 +16,12 @@ from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
 from torch import nn
 
 from .core import *
+from .bn import preserved
 from .objective import EVAL_CHUNK, FullBatch
 
 # %% auto #0
 __all__ = ['EigResult', 'top_eigs', 'lanczos_eigs', 'start_vector', 'power_eigs', 'TraceResult', 'hutchinson_trace',
-           'curvature_report', 'hessian_report']
+           'curvature_report', 'hessian_report', 'krylov_trace', 'products_to', 'start_study']
 
 # %% ../nbs/06_curvature.ipynb #110d7d66
 @dataclass
@@ -268,9 +269,7 @@ def hessian_report(
 )->dict:
     "Top-`k` Hessian eigenvalues and trace of the full-batch mean loss of `model` on `(x, y)`, as a JSON-ready dict"
     if start not in ('gradient', 'random'): raise ValueError(f"start must be 'gradient' or 'random', not {start!r}")
-    state = {k_: v.detach().clone() for k_, v in model.state_dict().items()}
-    was_training = model.training
-    try:
+    with preserved(model):
         obj = FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep)
         w = obj.w0.detach().clone()
         keep = len(x) <= chunk if keep_graph is None else keep_graph
@@ -280,6 +279,25 @@ def hessian_report(
                                seed=seed, like=w, method=method, v0=None if g is None else start_vector(obj.n, seed, g))
         del hvp                                            # frees the kept graph
         loss = float(obj.loss(w))
-    finally:
-        model.load_state_dict(state); model.train(was_training)
     return dict(rep, loss=loss, n_rows=len(x), bn=bn, chunk=chunk, keep_graph=keep, start=start)
+
+# %% ../nbs/06_curvature.ipynb #krylv002
+def krylov_trace(hvp, n:int, like:torch.Tensor, steps:int=10, seed:int=0, v0:torch.Tensor|None=None)->dict:
+    "Top-eigenvalue estimate after each of `steps` products, from one start vector (`v0`, or seeded): Lanczos (largest Ritz value) and power iteration (Rayleigh quotient)"
+    if v0 is None: v0 = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)   # one start for both
+    kw = dict(tol=0., maxiter=steps, v0=v0, like=like)      # tol 0: every product (Lanczos stops early only on an invariant subspace)
+    return dict(lanczos=lanczos_eigs(hvp, n, k=1, return_vecs=False, **kw).history, power=power_eigs(hvp, n, k=1, **kw).history)
+
+def products_to(est:list, lam:float, err:float)->int|None:
+    "Products after which the estimates `est` stay within relative error `err` of `lam` (None: never)"
+    ok = [abs(e - lam) <= err * abs(lam) for e in est]
+    return next((i + 1 for i in range(len(ok)) if all(ok[i:])), None)
+
+def start_study(H, n:int, like:torch.Tensor, lam:float, tol:float, seeds=range(5))->dict:
+    "Products and true relative errors of `lanczos_eigs` at `tol` from seeded random starts and from `start_vector` with the gradient `H.grad`"
+    out = {}
+    for kind in ('random', 'gradient'):
+        es = [lanczos_eigs(H, n, k=1, tol=tol, like=like, v0=start_vector(n, s, H.grad if kind == 'gradient' else None),
+                           return_vecs=False) for s in seeds]
+        out[kind] = [dict(seed=s, n_hvp=e.n_hvp, rel_err=abs(float(e.evals[0]) - lam) / abs(lam)) for s, e in zip(seeds, es)]
+    return out

@@ -20,8 +20,9 @@ from matplotlib.lines import Line2D
 from .core import *
 from .data import *
 from .models import *
+from .bn import bn_layers, eval_mode
 from .objective import *
-from .train import load_cfg, load_run
+from .runs import load_cfg, load_run
 
 # %% auto #0
 __all__ = ['PATHS', 'BN_PATH_POLICIES', 'BN_ROWS', 'FIG_SUFFIXES', 'alpha_grid', 'path_coefs', 'recompute_bn', 'parametric_curve',
@@ -51,8 +52,6 @@ def path_coefs(alphas, path:str='linear')->np.ndarray:
 BN_PATH_POLICIES = ('recompute', 'interpolate', 'batch')
 BN_ROWS = 10000   # training rows from which bn='recompute' re-estimates the statistics at each α
 
-def _bns(model): return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-
 @torch.no_grad()
 def recompute_bn(model:nn.Module,
                  x:torch.Tensor,         # training rows (stored form), on the model's device
@@ -60,7 +59,7 @@ def recompute_bn(model:nn.Module,
                  chunk:int=EVAL_CHUNK,   # at most this many rows per forward pass
                  )->nn.Module:
     "Reset and re-estimate the running statistics of every BN layer of `model` from rows `x`; weights untouched"
-    bns = [m for m in _bns(model) if m.track_running_stats]
+    bns = [m for m in bn_layers(model) if m.track_running_stats]
     if not bns: return model
     prep = prep or (lambda t: t.float())
     k = -(-len(x) // chunk)                          # equal chunks: each counts the same in the average
@@ -93,16 +92,8 @@ def _triples(work, sb, lb, dev):
     "[(working tensor, SB tensor, LB tensor)] for the trainable parameters and for the BN running statistics"
     ps = [(w, s.detach(), l.detach().to(dev)) for w, s, l in zip(trainable(work), trainable(sb), trainable(lb))]
     bs = [(getattr(w, k), getattr(s, k), getattr(l, k).to(dev))
-          for w, s, l in zip(_bns(work), _bns(sb), _bns(lb)) if w.track_running_stats for k in ('running_mean', 'running_var')]
+          for w, s, l in zip(bn_layers(work), bn_layers(sb), bn_layers(lb)) if w.track_running_stats for k in ('running_mean', 'running_var')]
     return ps, bs
-
-def _add_split(model, x, y, prep, chunk, acc, autocast):
-    "Add the summed cross-entropy and the number of correct rows of (`x`, `y`) to `acc` (2,), on the device"
-    for i in range(0, len(y), chunk):
-        with torch.autocast(x.device.type, torch.bfloat16, enabled=autocast and x.device.type == 'cuda'):
-            out = model(prep(x[i:i+chunk]))
-        acc[0] += F.cross_entropy(out.float(), y[i:i+chunk], reduction='sum').double()
-        acc[1] += (out.argmax(1) == y[i:i+chunk]).sum()
 
 def _eval_alpha(work, ps, bs, c_lb, c_sb, data, bn, chunk, xr, var_floor, autocast, acc):
     "Write w(α) into `work`, set its BN statistics by policy `bn`, and add its train/test sums to `acc` (4,)"
@@ -111,11 +102,9 @@ def _eval_alpha(work, ps, bs, c_lb, c_sb, data, bn, chunk, xr, var_floor, autoca
         for w, s, l in bs: w.copy_(l * c_lb + s * c_sb)
         for w, s, l in bs[1::2]: w.clamp_(min=var_floor)        # running_var: negative outside [0, 1]
     if bn == 'recompute': recompute_bn(work, xr, data.prep, chunk)
-    work.eval()
-    if bn == 'batch':
-        for m in _bns(work): m.train()                          # Keras mode=2: chunk statistics
-    _add_split(work, data.x_train, data.y_train, data.prep, chunk, acc[:2], autocast)
-    _add_split(work, data.x_test, data.y_test, data.prep, chunk, acc[2:], autocast)
+    with eval_mode(work, 'batch' if bn == 'batch' else 'running'):      # 'batch': Keras mode=2, chunk statistics
+        for k, (x, y) in enumerate(((data.x_train, data.y_train), (data.x_test, data.y_test))):
+            acc[2 * k:2 * k + 2] += eval_sums(work, x, y, [(i, min(i + chunk, len(y))) for i in range(0, len(y), chunk)], data.prep, autocast)
 
 def _finite(v): return v if math.isfinite(v) else None
 
@@ -221,15 +210,7 @@ def parametric_runs(sb_dir,                  # run directory of the SB minimiser
     return parametric_curve(sb, lb, data, networks=nets, **kwargs)
 
 # %% ../nbs/07_landscape.ipynb #c2b7004e
-def _grid_arg(s):
-    v = int(s)
-    if v < 2: raise argparse.ArgumentTypeError(f"must be an integer of at least 2, got {s}")
-    return v
-
-def _pos_arg(s):
-    v = int(s)
-    if v < 1: raise argparse.ArgumentTypeError(f"must be a positive integer, got {s}")
-    return v
+_grid_arg = int_at_least(2, ' (a line needs two points)')
 
 FIG_SUFFIXES = ('.png', '.pdf', '.svg')
 
@@ -237,18 +218,17 @@ def cmd_parametric_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     "Add the arguments of `sharpnb parametric` to the (sub)parser `p`"
     p.add_argument('sb_run', metavar='SB_RUN', help='run directory of the small-batch minimiser (alpha = 0)')
     p.add_argument('lb_run', metavar='LB_RUN', help='run directory of the large-batch minimiser (alpha = 1)')
-    p.add_argument('--grid', type=_grid_arg, default=25, help='number of alpha values on [-1, 2] (Figure 3: 25)')
+    p.add_argument('--grid', type=_grid_arg, default=len(alpha_grid()), help='number of alpha values on [-1, 2] (Figure 3: 25)')
     p.add_argument('--curvilinear', action='store_true', help='the path sin(alpha pi/2) w_LB + cos(alpha pi/2) w_SB (Figure 7)')
-    p.add_argument('--bn', default='recompute', choices=BN_PATH_POLICIES,
+    p.add_argument('--bn', default=default_of(parametric_curve, 'bn'), choices=BN_PATH_POLICIES,
                    help="BatchNorm statistics along the path: recompute (default), interpolate (shows the artefact), batch (the paper's code)")
-    p.add_argument('--chunk', type=_pos_arg, default=EVAL_CHUNK, help='rows per evaluation chunk (with --bn batch: part of f)')
-    p.add_argument('--bn-rows', type=_pos_arg, default=BN_ROWS, help='training rows for --bn recompute')
+    p.add_argument('--chunk', type=positive_int, default=default_of(parametric_curve, 'chunk'), help='rows per evaluation chunk (with --bn batch: part of f)')
+    p.add_argument('--bn-rows', type=positive_int, default=default_of(parametric_curve, 'bn_rows'), help='training rows for --bn recompute')
     p.add_argument('--log-loss', action='store_true', help='logarithmic cross-entropy axis')
     p.add_argument('--out', required=True, help='figure file (.png, .pdf or .svg); the JSON is written next to it')
     p.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N')
     p.add_argument('--data-root', help='data directory (default ~/.cache/sharpnb/data)')
     p.add_argument('--force', action='store_true', help='replace an existing figure and JSON')
-    if '--json' not in p._option_string_actions: p.add_argument('--json', action='store_true', help='print the JSON result')
     return p
 
 def cmd_parametric(a)->dict:

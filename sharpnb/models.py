@@ -11,6 +11,7 @@ from torch import nn
 import torch
 
 from .core import *
+from .bn import is_bn
 
 # %% auto #0
 __all__ = ['VGG_STACKS', 'NETS', 'NET_TYPES', 'glorot_', 'dense_bn', 'conv_bn', 'mlp', 'shallow_cnn', 'deep_cnn', 'get_net',
@@ -23,7 +24,7 @@ def glorot_(model:nn.Module)->nn.Module:
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             nn.init.xavier_uniform_(m.weight)
             if m.bias is not None: nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+        elif is_bn(m):
             nn.init.ones_(m.weight); nn.init.zeros_(m.bias)
     return model
 
@@ -118,7 +119,7 @@ def net_summary(model:nn.Module)->str:
     for m in model.modules():
         if isinstance(m, nn.Linear): parts.append(f'Linear({m.in_features}→{m.out_features})')
         elif isinstance(m, nn.Conv2d): parts.append(f'Conv{m.kernel_size[0]}x{m.kernel_size[1]}({m.in_channels}→{m.out_channels})')
-        elif isinstance(m, nn.modules.batchnorm._BatchNorm): parts[-1] += '·BN'
+        elif is_bn(m): parts[-1] += '·BN'
         elif isinstance(m, nn.ReLU): parts[-1] += '·ReLU'
         elif isinstance(m, nn.Dropout): parts[-1] += f'·Drop{m.p:g}'
         elif isinstance(m, nn.MaxPool2d): parts[-1] += f'·Pool{m.kernel_size}'

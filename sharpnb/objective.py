@@ -15,29 +15,24 @@ from torch import nn
 from torch.func import functional_call
 
 from .core import *
+from .bn import BN_POLICIES, eval_mode
 
 # %% auto #0
-__all__ = ['BN_POLICIES', 'EVAL_CHUNK', 'eval_mode', 'shard_chunks', 'evaluate', 'sharded', 'FullBatch']
+__all__ = ['EVAL_CHUNK', 'logits', 'batch_loss', 'shard_chunks', 'all_sum', 'eval_sums', 'evaluate', 'sharded', 'FullBatch']
 
 # %% ../nbs/03_objective.ipynb #22cd3750
-BN_POLICIES = ('running', 'batch')
 EVAL_CHUNK = 5000   # rows per evaluation chunk; the paper's code evaluated with batch_size=5000
 
-def _bn_layers(model): return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+# %% ../nbs/03_objective.ipynb #fwd0code1
+def logits(model:nn.Module, xb:torch.Tensor, autocast:bool=True)->torch.Tensor:
+    "The fp32 outputs of `model` on the float batch `xb`; the forward pass under bf16 autocast on CUDA when `autocast`"
+    with torch.autocast(xb.device.type, torch.bfloat16, enabled=autocast and xb.device.type == 'cuda'):
+        out = model(xb)
+    return out.float()
 
-@contextmanager
-def eval_mode(model:nn.Module, bn:str='running'):
-    "Dropout off; BN with running statistics (`bn='running'`) or per-chunk batch statistics (`'batch'`); no buffer changes"
-    if bn not in BN_POLICIES: raise SharpnbError(f"Unknown BatchNorm policy {bn!r}; use one of {BN_POLICIES}.")
-    modes = {m: m.training for m in model.modules()}
-    bns = [(m, m.track_running_stats) for m in _bn_layers(model)]
-    model.eval()
-    if bn == 'batch':    # batch statistics without updating (or saving in a graph) the running ones
-        for m, _ in bns: m.train(); m.track_running_stats = False
-    try: yield model
-    finally:
-        for m, t in modes.items(): m.training = t
-        for m, t in bns: m.track_running_stats = t
+def batch_loss(model:nn.Module, xb:torch.Tensor, yb:torch.Tensor, reduction:str='mean', autocast:bool=True)->torch.Tensor:
+    "Cross-entropy of `model` on one batch, in fp32 (`reduction` as in `F.cross_entropy`)"
+    return F.cross_entropy(logits(model, xb, autocast), yb, reduction=reduction)
 
 # %% ../nbs/03_objective.ipynb #0fe1e0c1
 def _chunks(n, chunk):
@@ -52,12 +47,23 @@ def shard_chunks(n:int, chunk:int, bn:str='running', group=None)->list:
     a, b = r * n // W, (r + 1) * n // W                                                   # an even row shard, chunked
     return [(a + i, a + j) for i, j in _chunks(b - a, chunk)]
 
-def _all_sum(t:torch.Tensor, group)->torch.Tensor:
+def all_sum(t:torch.Tensor, group)->torch.Tensor:
     "Sum `t` over the ranks of `group` in place (nothing without a group)"
     if group is not None:
         import torch.distributed as dist
         dist.all_reduce(t, group=group)
     return t
+
+@torch.no_grad()
+def eval_sums(model:nn.Module, x:torch.Tensor, y:torch.Tensor, chunks, prep=None, autocast:bool=False)->torch.Tensor:
+    "[summed cross-entropy, correct rows] (2,) float64 of `model` in its current modes over the row `chunks` (i, j) of (`x`, `y`); no sync"
+    prep = prep or (lambda t: t.float())
+    tot_loss = torch.zeros((), device=x.device, dtype=torch.float64); correct = torch.zeros((), device=x.device, dtype=torch.long)
+    for i, j in chunks:
+        out = logits(model, prep(x[i:j]), autocast)
+        tot_loss += F.cross_entropy(out, y[i:j], reduction='sum').double()
+        correct += (out.argmax(1) == y[i:j]).sum()
+    return torch.stack([tot_loss, correct.double()])
 
 @torch.no_grad()
 def evaluate(model:nn.Module,
@@ -69,15 +75,8 @@ def evaluate(model:nn.Module,
              group=None,                       # torch.distributed process group: each rank evaluates its shard, sums are all-reduced
              )->dict:
     "Mean cross-entropy and accuracy of `model` on (`x`, `y`): one host sync"
-    prep = prep or (lambda t: t.float())
-    tot_loss = torch.zeros((), device=x.device, dtype=torch.float64); correct = torch.zeros((), device=x.device, dtype=torch.long)
-    with eval_mode(model, bn):
-        for i, j in shard_chunks(len(y), chunk, bn, group):
-            with torch.autocast(x.device.type, torch.bfloat16, enabled=autocast and x.device.type == 'cuda'):
-                out = model(prep(x[i:j]))
-            tot_loss += F.cross_entropy(out.float(), y[i:j], reduction='sum').double()
-            correct += (out.argmax(1) == y[i:j]).sum()
-    res = _all_sum(torch.stack([tot_loss, correct.double()]), group) / len(y)
+    with eval_mode(model, bn): sums = eval_sums(model, x, y, shard_chunks(len(y), chunk, bn, group), prep, autocast)
+    res = all_sum(sums, group) / len(y)
     res = res.tolist()   # the one sync
     return dict(loss=res[0], acc=res[1])
 
@@ -119,7 +118,7 @@ class FullBatch:
     def _reduce(self, f, g):   # one all-reduce of [f, g] over the group; ranks without rows contribute zeros
         if self.group is None: return f, g
         if g is None: g = torch.zeros(self.n, device=f.device, dtype=f.dtype)
-        buf = _all_sum(torch.cat([f.reshape(1), g.reshape(-1)]), self.group)   # (1 + n,)
+        buf = all_sum(torch.cat([f.reshape(1), g.reshape(-1)]), self.group)   # (1 + n,)
         return buf[0], buf[1:]
 
     def loss(self, w:torch.Tensor|None=None)->torch.Tensor:
@@ -130,7 +129,7 @@ class FullBatch:
             if self.group is None: return sum(self._chunk_loss(w, i, j) for i, j in self._my)
             tot = torch.zeros((), device=w.device, dtype=w.dtype)
             for i, j in self._my: tot += self._chunk_loss(w, i, j)
-            return _all_sum(tot, self.group)
+            return all_sum(tot, self.group)
 
     def loss_grad(self, w:torch.Tensor|None=None)->tuple:
         "(f(w), ∇f(w)) as a 0-d tensor and an (n,) tensor"

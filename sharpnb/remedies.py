@@ -6,9 +6,9 @@ Docs: https://sharpnb.github.io/sharpnb/remedies.html.md"""
 
 # %% ../nbs/04a_remedies.ipynb #81ac2f62
 from __future__ import annotations
-import argparse, copy, math
-from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, replace
+import argparse, math
+from contextlib import nullcontext
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
@@ -17,34 +17,17 @@ from torch import nn
 from .core import *
 from .data import *
 from .models import *
+from .bn import *
 from .objective import *
-from .objective import _bn_layers
 from .train import *
 
 # %% auto #0
-__all__ = ['LR_RULES', 'frozen_bn_stats', 'affine_batch', 'augment', 'augment_tfm', 'conservative_step', 'fgsm',
-           'adversarial_step', 'warm_start_runs', 'sharpness_metric', 'dynamic_bs', 'SAM', 'sam_step', 'sam_opt',
-           'GhostBatchNorm', 'ghost_bn', 'train_longer', 'scaled_lr', 'lr_schedule', 'remedy_args', 'remedy_spec',
+__all__ = ['LR_RULES', 'affine_batch', 'augment', 'augment_tfm', 'conservative_step', 'fgsm', 'adversarial_step', 'dynamic_bs',
+           'SAM', 'sam_step', 'sam_opt', 'train_longer', 'scaled_lr', 'lr_schedule', 'remedy_args', 'remedy_spec',
            'remedy_kwargs', 'fit_with_remedies']
 
 # %% ../nbs/04a_remedies.ipynb #e9930956
-def _autocast(xb): return torch.autocast(xb.device.type, torch.bfloat16, enabled=xb.device.type == 'cuda')
-
-def _loss(model, xb, yb):
-    "Mean cross-entropy in fp32 of `model` on a batch; the forward pass under bf16 autocast on CUDA (as `plain_step`)"
-    with _autocast(xb): out = model(xb)
-    return F.cross_entropy(out.float(), yb)
-
 def _opt_params(opt): return [p for g in opt.param_groups for p in g['params'] if p.requires_grad]
-
-@contextmanager
-def frozen_bn_stats(model:nn.Module):
-    "Forward passes inside this block leave every BatchNorm buffer (running statistics, counter) of `model` unchanged"
-    bns = [m for m in _bn_layers(model) if m.training and m.track_running_stats]
-    for m in bns: m.track_running_stats = False                      # batch statistics, no buffer update
-    try: yield model
-    finally:
-        for m in bns: m.track_running_stats = True
 
 # %% ../nbs/04a_remedies.ipynb #dc352262
 def affine_batch(xb:torch.Tensor,   # (B, C, H, W) float images
@@ -102,7 +85,7 @@ def conservative_step(lam:float=1e-3,  # λ of Eq. 5 (Table 7: 1e-3)
         xk = [p.detach().clone() for p in ps]                        # x_k, the centre of the proximal term
         for j in range(inner):
             opt.zero_grad(set_to_none=True)
-            with (nullcontext() if j == 0 else frozen_bn_stats(model)): loss = _loss(model, xb, yb)
+            with (nullcontext() if j == 0 else frozen_bn_stats(model)): loss = batch_loss(model, xb, yb)
             loss.backward()
             if j == 0: f0 = loss.detach()
             elif lam:
@@ -120,7 +103,7 @@ def fgsm(model:nn.Module, xb:torch.Tensor, yb:torch.Tensor,
         )->torch.Tensor:
     "FGSM examples `xb` + ε·sign(∇_x loss) (Goodfellow et al. 2015), clamped to `clamp`; BN statistics unchanged"
     x = xb.detach().requires_grad_(True)
-    with frozen_bn_stats(model): loss = _loss(model, x, yb)
+    with frozen_bn_stats(model): loss = batch_loss(model, x, yb)
     g, = torch.autograd.grad(loss, x)
     xa = xb.detach() + eps * g.sign()
     return xa if clamp is None else xa.clamp(*clamp)
@@ -134,65 +117,18 @@ def adversarial_step(eps:float=8/255,  # FGSM radius ε
     def step(model, opt, xb, yb):
         opt.zero_grad(set_to_none=True)
         x = xb.detach().requires_grad_(True)
-        loss = _loss(model, x, yb)                                    # clean pass: updates the BN statistics
+        loss = batch_loss(model, x, yb)                                    # clean pass: updates the BN statistics
         g, = torch.autograd.grad(loss, x, retain_graph=True)
         (alpha * loss).backward()
         xa = xb.detach() + eps * g.sign()
         if clamp is not None: xa = xa.clamp(*clamp)
-        with frozen_bn_stats(model): la = _loss(model, xa, yb)
+        with frozen_bn_stats(model): la = batch_loss(model, xa, yb)
         ((1 - alpha) * la).backward()                                 # .grad accumulates both terms
         opt.step()
         return loss.detach()
     return step
 
 # %% ../nbs/04a_remedies.ipynb #f484e9c6
-def _cpu(o):
-    if torch.is_tensor(o): return o.detach().to('cpu', copy=True)
-    if isinstance(o, dict): return {k: _cpu(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return type(o)(_cpu(v) for v in o)
-    return copy.deepcopy(o)
-
-def warm_start_runs(model:nn.Module,      # the network at x_0 (it is trained in place as the SB run)
-                    data:Data, sb:TrainCfg, lb:TrainCfg,
-                    epochs=None,          # SB epochs to start LB from (0 is x_0); default 0..sb.n_epochs
-                    metric=None,          # hook metric(model, data) -> JSON-able, e.g. `sharpness_metric()`
-                    reset_opt:bool=True,  # fresh optimizer for each LB run (the authors' code)
-                    opt_fn=make_opt,      # (model, cfg) -> optimizer
-                    tfm=None, step=plain_step, log=None)->dict:
-    "Figure 5: train SB, then LB from each chosen SB epoch; the test accuracy (and `metric`) of each SB iterate and LB solution"
-    epochs = list(range(sb.n_epochs + 1)) if epochs is None else sorted({int(e) for e in epochs})
-    if not epochs or epochs[0] < 0 or epochs[-1] > sb.n_epochs:
-        raise SharpnbError(f"Warm-start epochs must lie in 0..{sb.n_epochs} (the SB budget), got {epochs}.")
-    opt = opt_fn(model, sb)
-    snap = lambda m, o: (_cpu(m.state_dict()), None if reset_opt else _cpu(o.state_dict()))
-    keep = {0: snap(model, opt)} if 0 in epochs else {}
-    def on_epoch(m, o, h):
-        if len(h) in epochs: keep[len(h)] = snap(m, o)
-    sb_hist = fit(model, data, sb, tfm=tfm, step=step, opt=opt, on_epoch=on_epoch, log=log)
-    ev = lambda m: evaluate(m, data.x_test, data.y_test, data.prep, sb.eval_chunk, sb.eval_bn)
-    runs = []
-    for e in epochs:
-        msd, osd = keep[e]
-        m = copy.deepcopy(model); m.load_state_dict(msd)
-        r = dict(sb_epoch=e, sb_test_acc=ev(m)['acc'])
-        if metric: r['sb_metric'] = metric(m, data)
-        o = opt_fn(m, lb)
-        if osd is not None: o.load_state_dict(osd)
-        h = fit(m, data, lb, tfm=tfm, step=step, opt=o, log=log)
-        r.update(lb_test_acc=h[-1]['test_acc'], lb_train_loss=h[-1]['train_loss'], lb_train_acc=h[-1]['train_acc'], lb_history=h)
-        if metric: r['lb_metric'] = metric(m, data)
-        runs.append(r)
-    return dict(sb_cfg=asdict(sb), lb_cfg=asdict(lb), reset_opt=reset_opt, sb_history=sb_hist, runs=runs)
-
-def sharpness_metric(eps=1e-3,                 # box size(s) ε of Metric 2.1
-                     subset:int|None=None,     # rows of the training set f is evaluated on (None: all)
-                     **kw):                    # more options of `model_sharpness` (p, bn, maxiter, seed, ...)
-    "A `metric` hook for `warm_start_runs`: {ε: φ} from `sharpnb.sharpness.model_sharpness` on the training set"
-    try: from sharpnb.sharpness import model_sharpness
-    except ImportError as e: raise SharpnbError("sharpnb.sharpness (model_sharpness) is not available in this install.") from e
-    def metric(model, data): return model_sharpness(model, data.x_train, data.y_train, eps=eps, subset=subset, prep=data.prep, **kw)['phi']
-    return metric
-
 def dynamic_bs(bs0:int,     # batch size at epoch 0 (e.g. SB: 256)
                bs1:int,     # final batch size (e.g. LB: 10% of the data)
                n_ramp:int,  # epochs to grow from bs0 to bs1
@@ -276,9 +212,9 @@ def sam_step(model:nn.Module, opt:SAM, xb:torch.Tensor, yb:torch.Tensor)->torch.
     opt.zero_grad(set_to_none=True)
     tot = torch.zeros((), device=xb.device)
     for xc, yc in zip(xb.split(opt.m or B), yb.split(opt.m or B)):
-        loss = _loss(model, xc, yc)                                  # at w: updates the BN statistics
+        loss = batch_loss(model, xc, yc)                                  # at w: updates the BN statistics
         opt.perturb(torch.autograd.grad(loss, ps, allow_unused=True))
-        with frozen_bn_stats(model): l2 = _loss(model, xc, yc)
+        with frozen_bn_stats(model): l2 = batch_loss(model, xc, yc)
         (l2 * (len(yc) / B)).backward()                              # accumulates this sub-batch's share in .grad
         opt.unperturb()
         tot += loss.detach() * (len(yc) / B)
@@ -291,61 +227,6 @@ def sam_opt(model:nn.Module, cfg:TrainCfg, rho:float=0.05, adaptive:bool=False, 
     return SAM(trainable(model), base, rho=rho, adaptive=adaptive, eta=eta, m=m, **kw)
 
 # %% ../nbs/04a_remedies.ipynb #01556650
-class GhostBatchNorm(nn.modules.batchnorm._BatchNorm):
-    "BatchNorm over ghost batches of `n` rows in training (Hoffer et al. 2017), for inputs (N, C) or (N, C, *)"
-    def __init__(self, num_features:int, n:int=128, eps:float=1e-5, momentum:float|None=0.1, affine:bool=True,
-                 track_running_stats:bool=True, device=None, dtype=None):
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
-        if n < 1: raise SharpnbError(f"Ghost batch norm needs n >= 1 rows per ghost batch, got {n}.")
-        self.n = n
-
-    def _check_input_dim(self, x):
-        if x.dim() < 2: raise ValueError(f"expected an input (N, C) or (N, C, *), got {x.dim()}D")
-
-    def extra_repr(self): return super().extra_repr() + f', n={self.n}'
-
-    def forward(self, x:torch.Tensor)->torch.Tensor:
-        if not self.training or len(x) <= self.n: return super().forward(x)
-        self._check_input_dim(x)
-        B, C, n = x.shape[0], x.shape[1], self.n
-        k = B // n
-        parts = [x[:k * n].reshape(k, n, *x.shape[1:])] + ([x[k * n:].unsqueeze(0)] if B % n else [])   # (G, rows, C, *S)
-        outs, stats = [], []
-        for xg in parts:
-            xf = xg.float()
-            dims = [1] + list(range(3, xf.dim()))                      # rows and spatial positions
-            mu, var = xf.mean(dims, keepdim=True), xf.var(dims, unbiased=False, keepdim=True)
-            y = (xf - mu) * torch.rsqrt(var + self.eps)
-            if self.affine:
-                sh = (C,) + (1,) * (xf.dim() - 3)
-                y = y * self.weight.view(sh) + self.bias.view(sh)
-            outs.append(y.reshape(-1, *x.shape[1:]).to(x.dtype))
-            cnt = xg[0].numel() // C                                   # values per channel in one ghost batch
-            stats.append((mu.reshape(-1, C), var.reshape(-1, C) * cnt / max(cnt - 1, 1), xg.shape[1]))
-        if self.track_running_stats:
-            with torch.no_grad():
-                rows = sum(s[2] * len(s[0]) for s in stats)
-                mean = sum(s[0].sum(0) * s[2] for s in stats) / rows
-                uvar = sum(s[1].sum(0) * s[2] for s in stats) / rows
-                self.num_batches_tracked.add_(1)
-                f = 1 / float(self.num_batches_tracked) if self.momentum is None else self.momentum
-                self.running_mean.lerp_(mean.to(self.running_mean.dtype), f)
-                self.running_var.lerp_(uvar.to(self.running_var.dtype), f)
-        return torch.cat(outs)
-
-def ghost_bn(model:nn.Module, n:int)->nn.Module:
-    "Replace every BatchNorm1d/2d of `model` in place by a `GhostBatchNorm` of `n` rows, keeping weights and statistics"
-    for name, mod in model.named_children():
-        if isinstance(mod, GhostBatchNorm): mod.n = n
-        elif isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            t = next(iter(mod.state_dict().values()))
-            g = GhostBatchNorm(mod.num_features, n, mod.eps, mod.momentum, mod.affine, mod.track_running_stats,
-                               device=t.device, dtype=mod.weight.dtype if mod.affine else None)
-            g.load_state_dict(mod.state_dict()); g.train(mod.training)
-            setattr(model, name, g)
-        else: ghost_bn(mod, n)
-    return model
-
 def train_longer(n_epochs:int, bs:int, base_bs:int=SB_BS)->int:
     "Hoffer et al.'s regime adaptation: the epoch budget times bs/base_bs, so that LB makes about as many updates as SB"
     return max(n_epochs, math.ceil(n_epochs * bs / base_bs))

@@ -19,7 +19,8 @@ from .models import *
 from .objective import evaluate
 from .train import *
 from .sharpness import model_sharpness
-from .study import sharpness_key
+from .runs import *
+from .landscape import alpha_grid, parametric_curve
 
 # %% auto #0
 __all__ = ['PROFILES', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ledger', 'Run', 'Ctx', 'table1', 'table2', 'table3',
@@ -243,7 +244,6 @@ def table4(ctx:Ctx)->dict:
 
 # %% ../nbs/08a_reproduce.ipynb #db12b6a3
 def _parametric(ctx, path):
-    from sharpnb.landscape import parametric_curve, alpha_grid
     out = {}
     for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
         s = ctx.prof.seeds[0]

@@ -19,7 +19,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from .core import *
 from .data import stratified_subset
-from .objective import FullBatch, EVAL_CHUNK, eval_mode
+from .bn import eval_mode, preserved
+from .objective import FullBatch, EVAL_CHUNK
 
 # %% auto #0
 __all__ = ['box', 'DenseSubspace', 'RandomSubspace', 'perturbed_fg', 'quadratic', 'fast_lbfgsb_ok', 'lbfgsb_box', 'SharpResult',
@@ -367,22 +368,20 @@ def model_sharpness(model:nn.Module,           # the network at a minimiser; its
     if not all(0 < e < np.inf for e in eps): raise SharpnbError(f"every eps must be a finite positive number, got {eps}.")
     if subset is not None:
         idx = stratified_subset(y, subset, seed); x, y = x[idx], y[idx]
-    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    modes, bar = {mod: mod.training for mod in model.modules()}, None
-    try:
-        fb = FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep)
-        A = None if p is None else RandomSubspace(fb.n, p, seed=seed, device=fb.w0.device, dtype=fb.w0.dtype, orthonormal=orthonormal)
-        fg = fb.loss_grad
-        if progress is not False:          # about maxiter + 2 evaluations per ε (line searches add a few)
-            from tqdm.auto import tqdm
-            bar = tqdm(total=1 + len(eps) * (maxiter + 2), desc=desc, unit='f+g', leave=False, disable=None if progress is None else False)
-            def fg(w, _fg=fb.loss_grad): r = _fg(w); bar.update(); return r
-        C = _Centre(fg, fb.w0, A)
-        res = [_solve(C, e, maxiter=maxiter, m=m, start=start, seed=seed, method=method) for e in eps]
-    finally:
-        if bar is not None: bar.close()
-        model.load_state_dict(state)
-        for mod, tr in modes.items(): mod.training = tr
+    bar = None
+    with preserved(model):                 # weights, BN statistics and modes as they came, also on an error
+        try:
+            fb = FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep)
+            A = None if p is None else RandomSubspace(fb.n, p, seed=seed, device=fb.w0.device, dtype=fb.w0.dtype, orthonormal=orthonormal)
+            fg = fb.loss_grad
+            if progress is not False:          # about maxiter + 2 evaluations per ε (line searches add a few)
+                from tqdm.auto import tqdm
+                bar = tqdm(total=1 + len(eps) * (maxiter + 2), desc=desc, unit='f+g', leave=False, disable=None if progress is None else False)
+                def fg(w, _fg=fb.loss_grad): r = _fg(w); bar.update(); return r
+            C = _Centre(fg, fb.w0, A)
+            res = [_solve(C, e, maxiter=maxiter, m=m, start=start, seed=seed, method=method) for e in eps]
+        finally:
+            if bar is not None: bar.close()
     cfg = dict(eps=eps, p=p, A=None if p is None else ('orthonormal' if orthonormal else 'gaussian N(0,1)'), seed=seed,
                bn=bn, chunk=chunk, subset=subset, maxiter=maxiter, m=m, start=start if isinstance(start, str) else 'given',
                method=method, gtol=0., ftol=0.)

@@ -17,12 +17,12 @@ import numpy as np
 from .core import *
 from .data import *
 from .train import *
-from .sharpness import model_sharpness
+from .runs import *
+from .landscape import alpha_grid, parametric_curve, plot_parametric
 
 # %% auto #0
-__all__ = ['STUDY_PROFILES', 'PAPER_TABLE2', 'PAPER_TABLE3', 'StudyCfg', 'study_cfgs', 'merge_json', 'sharpness_key',
-           'measure_sharpness', 'run_study', 'study_title', 'table2', 'sharpness_table', 'plot_curves', 'plot_study',
-           'parametric_summary']
+__all__ = ['STUDY_PROFILES', 'PAPER_TABLE2', 'PAPER_TABLE3', 'StudyCfg', 'study_cfgs', 'run_study', 'study_title', 'table2',
+           'sharpness_table', 'plot_curves', 'plot_study', 'parametric_summary']
 
 # %% ../nbs/08_study.ipynb #855bfcd5
 @dataclass(frozen=True)
@@ -63,50 +63,6 @@ def study_cfgs(s:StudyCfg)->dict:
                    seed=s.seed, device=s.device)
     return dict(SB=base, LB=replace(base, regime='LB'))
 
-def merge_json(path, key:str, value):
-    "Add `value` under `key` to the JSON object in `path` (created if missing; atomic rewrite)"
-    path = Path(path)
-    d = load_json(path) if path.exists() else {}
-    if not isinstance(d, dict): raise SharpnbError(f"{path} is not a sharpnb results file; move it away first.")
-    d[key] = value; save_json(d, path)
-    return value
-
-def sharpness_key(eps, p:int|None=None, bn:str='running', chunk:int=5000, seed:int=0, subset:int|None=None, maxiter:int=10,
-                  start:str='corner')->str:
-    "The cache key of a sharpness measurement: every setting that changes its value"
-    return (f"{'full' if p is None else f'p{p}'}-bn_{bn}-chunk{chunk}-seed{seed}-sub{subset}-it{maxiter}-"
-            + '_'.join(f'{float(e):g}' for e in eps) + ('' if start == 'corner' else f'-start_{start}'))
-
-def measure_sharpness(run_dir, model, data:Data, eps=(1e-3, 5e-4), p:int|None=None, bn:str='running', chunk:int=5000,
-                      seed:int=0, subset:int|None=None, maxiter:int=10, method:str='fast', force:bool=False,
-                      progress:bool|None=None, desc:str='sharpness')->dict:
-    "Metric 2.1 of a run's `model` on its training set, each ε cached in `run_dir/sharpness.json` under its configuration and weights"
-    eps = [float(e) for e in eps]
-    kw = dict(p=p, bn=bn, chunk=chunk, seed=seed, subset=subset, maxiter=maxiter)
-    key, sha, path = sharpness_key(eps, **kw), state_sha(model), Path(run_dir)/'sharpness.json'
-    old = load_json(path) if path.exists() else {}
-    if not isinstance(old, dict): raise SharpnbError(f"{path} is not a sharpnb results file; move it away first.")
-    ok = lambda r: not force and r is not None and r.get('weights') == sha
-    if ok(old.get(key)): return dict(old[key], key=key)                                  # a result for these ε together
-    per = {e: old.get(sharpness_key([e], **kw)) for e in eps}
-    per = {e: r for e, r in per.items() if ok(r)}                                        # each ε finished before (a kill keeps them)
-    for e in eps:
-        if e in per: continue
-        r = dict(model_sharpness(model, data.x_train, data.y_train, eps=[e], p=p, seed=seed, bn=bn, chunk=chunk, subset=subset,
-                                 maxiter=maxiter, prep=data.prep, method=method, progress=progress, desc=f'{desc} eps={e:g}'), weights=sha)
-        try: per[e] = merge_json(path, sharpness_key([e], **kw), r)
-        except OSError as err:
-            raise SaveFailed(f"phi was computed but {path} could not be written ({err.strerror or err}).", _joined(per | {e: r}, eps, key)) from None
-    return _joined(per, eps, key)
-
-def _joined(per:dict, eps:list, key:str)->dict:
-    "One result for several ε from the per-ε results (same weights, same f0)"
-    rs = [per[e] for e in eps if e in per]; r0 = rs[0]
-    return dict(config=dict(r0['config'], eps=[e for e in eps if e in per]), n=r0['n'], rows=r0['rows'], f0=r0['f0'],
-                phi={k: v for r in rs for k, v in r['phi'].items()}, results=[x for r in rs for x in r['results']],
-                provenance=dict(r0['provenance'], seconds=round(sum(r['provenance'].get('seconds', 0) for r in rs), 3)),
-                weights=r0['weights'], key=key)
-
 def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, progress=None)->dict:
     "Train (or resume) the SB and LB runs of `s` under `out`; write study.json and study.png"
     out = Path(out)
@@ -134,7 +90,6 @@ def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, prog
                                                                   progress=progress, desc=f'sharpness {reg}')
             if log: log(f"   {reg}: " + ', '.join(f"phi(eps={x['eps']:g}) = {x['phi']:.2f}" for x in r['results'])
                         + f"  [{sum(x['seconds'] for x in r['results']):.0f} s, {sum(x['nfev'] for x in r['results'])} f+g]")
-    from sharpnb.landscape import parametric_curve, alpha_grid
     if log: log(f"== parametric plot (linear path, {s.grid} points on [-1, 2], BN statistics recomputed at each alpha)")
     sb_m, lb_m = (load_run(out/reg, data=data, device=str(dev))[0] for reg in ('SB', 'LB'))
     curve = parametric_curve(sb_m, lb_m, data, alphas=alpha_grid(s.grid), path='linear', bn='recompute')
@@ -213,7 +168,6 @@ def plot_curves(hist:dict, title:str='', ax=None):
 # %% ../nbs/08_study.ipynb #75f4b3fc
 def plot_study(res:dict):
     "The study's figure: Figure 2 style curves (left) and the Figure 3 style parametric plot (right)"
-    from sharpnb.landscape import plot_parametric
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4))
     plot_curves(res['histories'], ax=a1)
     if res.get('parametric'): plot_parametric(res['parametric'], ax=a2, log_loss=True, title='SB (alpha=0) to LB (alpha=1), BN recomputed')

@@ -7,13 +7,15 @@ Docs: https://sharpnb.github.io/sharpnb/sweep.html.md"""
 # %% ../nbs/08b_sweep.ipynb #d31addb2
 from __future__ import annotations
 import argparse, csv, io, json, subprocess, sys, time
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from .core import *
+from .train import SB
+from .runs import load_cfg, load_run, measure_hessian, measure_sharpness
 
 # %% auto #0
-__all__ = ['SWEEP_COLS', 'run_name', 'gpu_for', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args', 'cmd_sweep',
-           'fit_seeds']
+__all__ = ['SWEEP_COLS', 'run_name', 'gpu_for', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args', 'cmd_sweep']
 
 # %% ../nbs/08b_sweep.ipynb #3e959dca
 _MAIN = 'import sys; from sharpnb.cli import main; sys.exit(main(sys.argv[1:]))'   # `sharpnb` with this Python
@@ -79,8 +81,6 @@ SWEEP_COLS = ['net', 'data', 'bs', 'seed', 'status', 'n_epochs', 'train_loss', '
 
 def _other_cfg(rd:Path, net, data, bs, seed, epochs, subset, test_subset)->str:
     "Why the run already in `rd` is not this sweep point's ('' if it is, or if there is none yet): a cached run must match"
-    from dataclasses import asdict, replace
-    from sharpnb.train import SB, load_cfg
     if not (rd/'config.json').exists(): return ''
     want = replace(SB, net=net, data=data, bs=bs, seed=seed, subset=subset, test_subset=test_subset, **({'n_epochs': epochs} if epochs else {}))
     try: have = load_cfg(rd)
@@ -142,24 +142,14 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
 def _measure(rd:Path, spec:dict, device, data_root, log)->dict:
     "Sharpness (and curvature) of a finished run, cached in the run directory"
     if not spec['eps'] and not spec['curvature']: return {}
-    from sharpnb.train import load_run
-    from sharpnb.study import measure_sharpness, merge_json
     model, data, _ = load_run(rd, device=device, data_root=data_root)
     out = {}
     if spec['eps']:
         r = measure_sharpness(rd, model, data, eps=spec['eps'], bn=spec['sharp_bn'], subset=spec['sharp_subset'], maxiter=spec['maxiter'])
         out.update({f"sharp_{e:g}": r['phi'][str(e)] for e in spec['eps']})
     if spec['curvature']:
-        from sharpnb.curvature import hessian_report
-        key = f"k1-t2-bn_{spec['sharp_bn']}-sub{spec['sharp_subset']}"
-        old = load_json(rd/'hessian.json') if (rd/'hessian.json').exists() else {}
-        if key not in old or old[key].get('weights') != state_sha(model):      # computed from these weights, or again
-            x, y = data.x_train, data.y_train
-            if spec['sharp_subset']:
-                from sharpnb.data import stratified_subset
-                i = stratified_subset(y, spec['sharp_subset'], 0); x, y = x[i], y[i]
-            old[key] = merge_json(rd/'hessian.json', key, dict(hessian_report(model, x, y, k=1, trace_samples=2, bn=spec['sharp_bn'], prep=data.prep), weights=state_sha(model)))
-        out['top_eig'] = old[key]['top_eigs'][0]
+        h = measure_hessian(rd, model, data, k=1, trace_samples=2, bn=spec['sharp_bn'], subset=spec['sharp_subset'])
+        out['top_eig'] = h['top_eigs'][0]
     if log: log(f"{rd.name}: " + ', '.join(f'{k} {v:.4g}' for k, v in out.items()))
     return out
 
@@ -173,23 +163,21 @@ def sweep_csv(rows:list)->str:
 # %% ../nbs/08b_sweep.ipynb #e59230ac
 def cmd_sweep_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     "Add the arguments of `sharpnb sweep` to the (sub)parser `p`"
-    pos = lambda s: int(s) if int(s) > 0 else (_ for _ in ()).throw(argparse.ArgumentTypeError(f"must be a positive integer, got {s}"))
     p.add_argument('--net', required=True, help='F1, F2, C1, C2, C3 or C4')
     p.add_argument('--data', default='fashion-mnist', help='mnist, fashion-mnist, cifar10, cifar100, timit, synthetic')
-    p.add_argument('--bs', type=pos, nargs='+', required=True, help='batch sizes (Figure 4: from 256 up to 10%% of the data)')
+    p.add_argument('--bs', type=positive_int, nargs='+', required=True, help='batch sizes (Figure 4: from 256 up to 10%% of the data)')
     p.add_argument('--seeds', type=int, nargs='+', default=[0], help='trial seeds')
-    p.add_argument('--parallel', type=pos, default=1, help='training processes at a time')
-    p.add_argument('--epochs', type=pos, help='epoch budget per run')
-    p.add_argument('--subset', type=pos, help='stratified training subset'); p.add_argument('--test-subset', type=pos)
+    p.add_argument('--parallel', type=positive_int, default=1, help='training processes at a time')
+    p.add_argument('--epochs', type=positive_int, help='epoch budget per run')
+    p.add_argument('--subset', type=positive_int, help='stratified training subset'); p.add_argument('--test-subset', type=positive_int)
     p.add_argument('--eps', type=float, nargs='*', default=[1e-3, 5e-4], help='sharpness box sizes (none: skip sharpness)')
     p.add_argument('--sharp-bn', default='batch', choices=['running', 'batch'], help="BatchNorm policy of the sharpness (default: the paper's batch statistics)")
-    p.add_argument('--sharp-subset', type=pos, help='evaluate the sharpness on this many training rows')
-    p.add_argument('--maxiter', type=pos, default=10, help='L-BFGS-B iterations')
+    p.add_argument('--sharp-subset', type=positive_int, help='evaluate the sharpness on this many training rows')
+    p.add_argument('--maxiter', type=positive_int, default=10, help='L-BFGS-B iterations')
     p.add_argument('--curvature', action='store_true', help='also the top Hessian eigenvalue')
     p.add_argument('--out', required=True, help='sweep directory (one run directory per batch size and seed)')
     p.add_argument('--device', help='auto, cpu, cuda'); p.add_argument('--data-root')
     p.add_argument('--quiet', action='store_true')
-    if '--json' not in p._option_string_actions: p.add_argument('--json', action='store_true', help='print the JSON result')
     return p
 
 def cmd_sweep(a)->dict:
@@ -200,54 +188,3 @@ def cmd_sweep(a)->dict:
     if getattr(a, 'json', False): print(json.dumps(res, indent=1)); return res
     print(sweep_csv(res['rows']).rstrip() + f"\n-> {Path(a.out)/'sweep.json'}, {Path(a.out)/'sweep.csv'}")
     return res
-
-# %% ../nbs/08b_sweep.ipynb #6b2ad2d6
-def fit_seeds(cfg, data, seeds, log=None)->tuple:
-    "Train `cfg`'s network for each of `seeds` at once as one vmapped model; returns (models, histories), as `fit` per seed"
-    import copy, math
-    import torch, torch.nn.functional as F
-    from torch import nn
-    from torch.func import functional_call, stack_module_state, vmap
-    from sharpnb.models import get_net
-    from sharpnb.objective import evaluate
-    from sharpnb.train import _epoch_seed, batch_size, opt_spec
-    seeds = list(seeds)
-    if not seeds: raise SharpnbError("fit_seeds needs at least one seed.")
-    models = []
-    for s in seeds: set_seed(s); models.append(get_net(cfg.net, data.shape, data.n_cls).to(data.device).train())
-    if any(isinstance(m, nn.Dropout) for m in models[0].modules()):
-        raise SharpnbError(f"{cfg.net} has dropout; fit_seeds trains networks without it (F1, F2). Train its seeds one by one.")
-    if cfg.opt != 'adam': raise SharpnbError(f"fit_seeds implements the paper's ADAM only, not {cfg.opt!r}.")
-    params, bufs = stack_module_state(models)                 # {name: (K, ...)}; the parameters are leaves
-    base = copy.deepcopy(models[0]).to('meta')
-    cls, kw = opt_spec(cfg)
-    opt = cls(list(params.values()), **kw)                    # the optimizer of `fit`, over the stacked parameters
-    def loss(p, b, xb, yb):
-        with torch.autocast(xb.device.type, torch.bfloat16, enabled=xb.device.type == 'cuda'):
-            out = functional_call(base, (p, b), (xb,))
-        return F.cross_entropy(out.float(), yb)
-    vloss, bs, K = vmap(loss), batch_size(cfg, data.n_train), len(seeds)
-    hist = [[] for _ in seeds]
-    for epoch in range(cfg.n_epochs):
-        t0, tot = time.perf_counter(), torch.zeros(K, device=data.device)
-        its = [data.batches(bs, torch.Generator().manual_seed(_epoch_seed(s, epoch, 1))) for s in seeds]
-        for batch in zip(*its):                                # seed k's batch i, as `fit` with seed k draws it
-            xb, yb = torch.stack([data.prep(x) for x, _ in batch]), torch.stack([y for _, y in batch])
-            opt.zero_grad(set_to_none=True)
-            ls = vloss(params, bufs, xb, yb)
-            ls.sum().backward(); opt.step()                    # the K losses are independent: one backward serves all
-            tot += ls.detach() * yb.shape[1]
-        run = (tot / data.n_train).tolist()                    # the one sync per epoch
-        with torch.no_grad():
-            for k, m in enumerate(models):
-                for n, p in m.named_parameters(): p.copy_(params[n][k])
-                for n, b in m.named_buffers(): b.copy_(bufs[n][k])
-        for k, m in enumerate(models):
-            if not math.isfinite(run[k]): raise SharpnbError(f"seed {seeds[k]}: the training loss became {run[k]} in epoch {epoch + 1}.")
-            tr = evaluate(m, data.x_train, data.y_train, data.prep, cfg.eval_chunk, cfg.eval_bn)
-            te = evaluate(m, data.x_test, data.y_test, data.prep, cfg.eval_chunk, cfg.eval_bn)
-            hist[k].append(dict(epoch=epoch + 1, bs=bs, run_loss=run[k], train_loss=tr['loss'], train_acc=tr['acc'],
-                                test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
-        if log: log(f"{cfg.net} bs={bs} seeds {seeds} epoch {epoch + 1}/{cfg.n_epochs}: train loss " + ', '.join(f"{h[-1]['train_loss']:.4f}" for h in hist))
-    for m in models: m.train()
-    return models, hist

@@ -1,4 +1,4 @@
-"""The paper's training protocol as one plain `fit` with two seams, and runs as directories that resume exactly after an interruption
+"""The paper's training protocol as one plain `fit` with two seams, exact to resume from a checkpoint, and `fit_seeds`, several seeds as one vmapped model
 
 Docs: https://sharpnb.github.io/sharpnb/train.html.md"""
 
@@ -6,23 +6,24 @@ Docs: https://sharpnb.github.io/sharpnb/train.html.md"""
 
 # %% ../nbs/04_train.ipynb #0c6e9960
 from __future__ import annotations
-import json, math, shutil, sys, time
-from dataclasses import asdict, dataclass, field, fields, replace
-from pathlib import Path
+import copy, math, time
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
 
 from .core import *
 from .data import *
 from .models import *
+from .bn import BN_POLICIES
 from .objective import *
+from .dist import DistFit
 
 # %% auto #0
-__all__ = ['SB_BS', 'LB_FRACTION', 'SB', 'LB', 'RUN_FILES', 'CACHE_FILES', 'TrainCfg', 'batch_size', 'check_cfg', 'plain_step',
-           'opt_spec', 'make_opt', 'TrainingDiverged', 'fit', 'is_run', 'load_cfg', 'checkpoint', 'build_model',
-           'run_lock', 'train_run', 'load_run']
+__all__ = ['SB_BS', 'LB_FRACTION', 'SB', 'LB', 'TrainCfg', 'batch_size', 'check_cfg', 'plain_step', 'opt_spec', 'make_opt',
+           'TrainingDiverged', 'epoch_seed', 'fit', 'checkpoint', 'build_model', 'fit_seeds']
 
 # %% ../nbs/04_train.ipynb #e0bf1d03
 @dataclass(frozen=True)
@@ -92,9 +93,7 @@ def check_cfg(cfg:TrainCfg)->TrainCfg:
 def plain_step(model:nn.Module, opt:torch.optim.Optimizer, xb:torch.Tensor, yb:torch.Tensor)->torch.Tensor:
     "One mini-batch update (paper Eq. 2 with the optimizer `opt`); returns the detached batch loss"
     opt.zero_grad(set_to_none=True)
-    with torch.autocast(xb.device.type, torch.bfloat16, enabled=xb.device.type == 'cuda'):
-        out = model(xb)
-    loss = F.cross_entropy(out.float(), yb)
+    loss = batch_loss(model, xb, yb)
     loss.backward()
     opt.step()
     return loss.detach()
@@ -115,7 +114,9 @@ def make_opt(model:nn.Module, cfg:TrainCfg)->torch.optim.Optimizer:
 class TrainingDiverged(SharpnbError):
     "The training loss became NaN or infinite"
 
-def _epoch_seed(seed, epoch, salt): return (seed * 1_000_003 + epoch * 7919 + salt) % 2**63
+def epoch_seed(seed:int, epoch:int, salt:int)->int:
+    "The seed of one random stream (`salt` 1: batch order, 2: dropout) of `epoch` in trial `seed`"
+    return (seed * 1_000_003 + epoch * 7919 + salt) % 2**63
 
 def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         tfm=None,              # seam: (xb, yb) -> (xb, yb) on float batches
@@ -132,106 +133,71 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
     "Train `model` on `data` with `cfg`; returns the per-epoch history"
     from tqdm.auto import tqdm
     opt = opt or make_opt(model, cfg)
-    bs = batch_size(cfg, data.n_train)
     history, start = [], 0
     if state is not None:
         model.load_state_dict(state['model']); opt.load_state_dict(state['opt'])
         history, start = list(state['history']), int(state['epoch'])
-    cl = data.device.type == 'cuda' and len(data.shape) == 3
-    prep = (lambda xb: data.prep(xb).contiguous(memory_format=torch.channels_last)) if cl else data.prep
-    hk = None
-    if dist is not None and dist.world > 1:
-        from sharpnb.dist import DistFit    # the distributed seams build on this module: imported when used
-        hk = DistFit(model, dist)
-        if dist.rank != 0: progress, log = False, None
-    net = model if hk is None else hk.net
-    ev = ((lambda x, y: evaluate(model, x, y, prep, cfg.eval_chunk, cfg.eval_bn)) if hk is None
-          else (lambda x, y: hk.evaluate(x, y, prep, cfg.eval_chunk, cfg.eval_bn)))
-    bar = tqdm(range(start, cfg.n_epochs), initial=start, total=cfg.n_epochs, desc=f'{cfg.net} bs={bs}',
+    hk = DistFit(model, dist) if dist is not None and dist.world > 1 else None
+    if hk is not None and dist.rank != 0: progress, log = False, None
+    L = _Loop(model, model if hk is None else hk.net, opt, data, cfg, tfm, step, hk, batch_size(cfg, data.n_train), bs_at, lr_at, history)
+    bar = tqdm(range(start, cfg.n_epochs), initial=start, total=cfg.n_epochs, desc=f'{cfg.net} bs={L.bs}',
                disable=(None if progress is None else not progress), leave=False)
-    try: _epochs(bar, model, net, opt, data, cfg, tfm, step, prep, ev, hk, bs, bs_at, lr_at, history, on_epoch, log)
+    try:
+        for epoch in bar:
+            h = _epoch(L, epoch)
+            bar.set_postfix(loss=f"{h['train_loss']:.4f}", test_acc=f"{h['test_acc']:.4f}")
+            if log: log(f"{cfg.net} {cfg.regime if cfg.bs is None else ''} bs={h['bs']} epoch {epoch+1:3d}/{cfg.n_epochs}: "
+                        f"train loss {h['train_loss']:.4f} acc {h['train_acc']:.4f} | test loss {h['test_loss']:.4f} acc {h['test_acc']:.4f} "
+                        f"| {h['seconds']:.1f}s")
+            if on_epoch: on_epoch(model, opt, history)
     finally:
         if hk is not None: hk.close()
     return history
 
-def _epochs(bar, model, net, opt, data, cfg, tfm, step, prep, ev, hk, bs, bs_at, lr_at, history, on_epoch, log):
-    for epoch in bar:
-        t0 = time.perf_counter()
-        g = torch.Generator().manual_seed(_epoch_seed(cfg.seed, epoch, 1))
-        torch.manual_seed(_epoch_seed(cfg.seed, epoch, 2))
-        model.train()
-        tot = torch.zeros((), device=data.device)
-        ebs = bs if bs_at is None else int(bs_at(epoch))
-        n_b = -(-data.n_train // ebs)
-        for i, (xb, yb) in enumerate(data.batches(ebs, g)):
-            if lr_at is not None:
-                for grp in opt.param_groups: grp['lr'] = lr_at(epoch, i, n_b)
-            n_loc = len(yb)
-            if hk is not None: xb, yb, n_loc = hk.shard(xb, yb)      # this rank's slice of the global batch
-            xb = prep(xb)
-            if tfm is not None: xb, yb = tfm(xb, yb)
-            tot += step(net, opt, xb, yb) * n_loc
-        if hk is not None: hk.sum(tot)
-        run_loss = (tot / data.n_train).item()                      # the one sync per epoch
-        if not math.isfinite(run_loss):
-            last = (f"the last good state is the checkpoint of epoch {epoch} (last.pt)" if epoch else
-                    "no epoch finished, so only the initial weights (init.pt) were saved")
-            raise TrainingDiverged(f"The training loss became {run_loss} in epoch {epoch + 1} (batch size {bs}, lr {cfg.lr}); "
-                                   f"training stopped: {last}. A smaller --lr usually helps.")
-        tr, te = ev(data.x_train, data.y_train), ev(data.x_test, data.y_test)
-        history.append(dict(epoch=epoch + 1, bs=ebs, run_loss=run_loss, train_loss=tr['loss'], train_acc=tr['acc'],
-                            test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
-        bar.set_postfix(loss=f"{tr['loss']:.4f}", test_acc=f"{te['acc']:.4f}")
-        if log: log(f"{cfg.net} {cfg.regime if cfg.bs is None else ''} bs={ebs} epoch {epoch+1:3d}/{cfg.n_epochs}: "
-                    f"train loss {tr['loss']:.4f} acc {tr['acc']:.4f} | test loss {te['loss']:.4f} acc {te['acc']:.4f} "
-                    f"| {history[-1]['seconds']:.1f}s")
-        if on_epoch: on_epoch(model, opt, history)
+@dataclass
+class _Loop:
+    "What one epoch of `fit` works with"
+    model:nn.Module; net:nn.Module; opt:object; data:Data; cfg:TrainCfg; tfm:object; step:object
+    hk:object; bs:int; bs_at:object; lr_at:object; history:list
 
-# %% ../nbs/04_train.ipynb #59f22f33
-RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'result.json', 'ckpt']
-CACHE_FILES = ['sharpness.json', 'hessian.json']   # measurements of the run's weights: they go with the run it replaces
+    def prep(self, xb):
+        xb = self.data.prep(xb)
+        return xb.contiguous(memory_format=torch.channels_last) if self.data.device.type == 'cuda' and len(self.data.shape) == 3 else xb
 
-def is_run(path)->bool:
-    "Whether `path` is a sharpnb run directory"
-    return (Path(path)/'config.json').exists()
+    def evaluate(self, x, y)->dict:
+        c = self.cfg
+        if self.hk is None: return evaluate(self.model, x, y, self.prep, c.eval_chunk, c.eval_bn)
+        return self.hk.evaluate(x, y, self.prep, c.eval_chunk, c.eval_bn)
 
-def _cfg_from_json(d:dict)->TrainCfg:
-    names = {f.name for f in fields(TrainCfg)}
-    unknown = set(d) - names
-    if unknown: raise SharpnbError(f"config.json has unknown keys {sorted(unknown)}; it was written by another sharpnb version.")
-    d = dict(d)
-    if isinstance(d.get('betas'), list): d['betas'] = tuple(d['betas'])
-    try: return check_cfg(TrainCfg(**d))
-    except (SharpnbError, TypeError) as e: raise SharpnbError(f"config.json holds an invalid configuration: {e}") from None
+def _epoch(L:_Loop, epoch:int)->dict:
+    "One epoch of `fit`: the updates, then the evaluation of both splits; appends to and returns the history entry"
+    cfg, data, t0 = L.cfg, L.data, time.perf_counter()
+    g = torch.Generator().manual_seed(epoch_seed(cfg.seed, epoch, 1))
+    torch.manual_seed(epoch_seed(cfg.seed, epoch, 2))
+    L.model.train()
+    tot = torch.zeros((), device=data.device)
+    ebs = L.bs if L.bs_at is None else int(L.bs_at(epoch))
+    n_b = -(-data.n_train // ebs)
+    for i, (xb, yb) in enumerate(data.batches(ebs, g)):
+        if L.lr_at is not None:
+            for grp in L.opt.param_groups: grp['lr'] = L.lr_at(epoch, i, n_b)
+        n_loc = len(yb)
+        if L.hk is not None: xb, yb, n_loc = L.hk.shard(xb, yb)      # this rank's slice of the global batch
+        xb = L.prep(xb)
+        if L.tfm is not None: xb, yb = L.tfm(xb, yb)
+        tot += L.step(L.net, L.opt, xb, yb) * n_loc
+    if L.hk is not None: L.hk.sum(tot)
+    run_loss = (tot / data.n_train).item()                      # the one sync per epoch
+    if not math.isfinite(run_loss):
+        last = (f"the last good state is the checkpoint of epoch {epoch} (last.pt)" if epoch else
+                "no epoch finished, so only the initial weights (init.pt) were saved")
+        raise TrainingDiverged(f"The training loss became {run_loss} in epoch {epoch + 1} (batch size {L.bs}, lr {cfg.lr}); "
+                               f"training stopped: {last}. A smaller --lr usually helps.")
+    tr, te = L.evaluate(data.x_train, data.y_train), L.evaluate(data.x_test, data.y_test)
+    L.history.append(dict(epoch=epoch + 1, bs=ebs, run_loss=run_loss, train_loss=tr['loss'], train_acc=tr['acc'],
+                          test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
+    return L.history[-1]
 
-def load_cfg(run_dir)->TrainCfg:
-    "The `TrainCfg` stored in a run directory"
-    run_dir = Path(run_dir)
-    if not run_dir.exists(): raise SharpnbError(f"{run_dir} does not exist.")
-    if not is_run(run_dir): raise SharpnbError(f"{run_dir} is not a sharpnb run directory (it has no config.json).")
-    d = load_json(run_dir/'config.json')
-    if not isinstance(d, dict) or d.get('sharpnb_run') != 1 or 'cfg' not in d:
-        raise SharpnbError(f"{run_dir}/config.json is not a sharpnb run configuration.")
-    return _cfg_from_json(d['cfg'])
-
-def _prepare_dir(out:Path, cfg:TrainCfg, resume:bool, force:bool, remedies:dict|None=None):
-    "Check `out` for an existing run: 'new', 'resume' or 'done'; refuse to clobber"
-    if out.exists() and not out.is_dir(): raise SharpnbError(f"{out} exists and is not a directory.")
-    if not out.exists() or not any(out.iterdir()): return 'new'
-    if not is_run(out):
-        raise SharpnbError(f"{out} exists, is not empty and is not a sharpnb run; choose another --out (nothing was changed).")
-    if force: return 'replace'             # the old run is moved aside only once the new one is built (see train_run)
-    if not resume:
-        raise SharpnbError(f"{out} already holds a run. Use --resume to continue it or --force to replace it (nothing was changed).")
-    old = load_cfg(out)
-    diff = {k: (getattr(old, k), getattr(cfg, k)) for k in asdict(cfg) if k not in ('device',) and getattr(old, k) != getattr(cfg, k)}
-    old_rem = load_json(out/'config.json').get('remedies', {})
-    if old_rem != json.loads(json.dumps(remedies or {})): diff['remedies'] = (old_rem, remedies or {})
-    if diff: raise SharpnbError(f"--resume: the run in {out} was made with a different configuration {diff}; "
-                                "use the same options, or --force to replace it.")
-    return 'done' if (out/'result.json').exists() else 'resume'
-
-# %% ../nbs/04_train.ipynb #44e6f081
 def checkpoint(model, opt, history)->dict:
     "The resumable state after the last epoch of `history`"
     return dict(model=model.state_dict(), opt=opt.state_dict(), history=history, epoch=len(history))
@@ -241,164 +207,43 @@ def build_model(cfg:TrainCfg, data:Data)->nn.Module:
     set_seed(cfg.seed)
     return get_net(cfg.net, data.shape, data.n_cls)
 
-_OLD = '.replaced'   # where a --force run keeps the run it replaces until its own first epoch is saved
-
-def _set_aside(out:Path):
-    "Move the old run's files into out/.replaced (restorable), before the new run writes its own"
-    old = out/_OLD
-    if old.exists(): shutil.rmtree(old)
-    old.mkdir()
-    for f in RUN_FILES + CACHE_FILES:
-        if (out/f).exists(): (out/f).rename(old/f)
-
-def _restore(out:Path):
-    "The new run failed before its first epoch was saved: put the old run back as it was"
-    old = out/_OLD
-    if not old.exists(): return
-    for f in RUN_FILES + CACHE_FILES:
-        p = out/f
-        if p.is_dir(): shutil.rmtree(p)
-        elif p.exists(): p.unlink()
-        if (old/f).exists(): (old/f).rename(p)
-    old.rmdir()
-
-def _drop_old(out:Path):
-    if (out/_OLD).exists(): shutil.rmtree(out/_OLD)
-
-def run_lock(out):
-    "The exclusive lock of run directory `out` (created if missing): one writer at a time, released if the writer dies"
-    out = Path(out)
-    if out.exists() and not out.is_dir(): raise SharpnbError(f"{out} exists and is not a directory.")
-    return locked(out, f'run {out.name}')
-
-def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=None,
-              data:Data|None=None, tfm=None, step=plain_step, log=None, quiet:bool=False, progress=None,
-              remedies:dict|None=None,   # remedies spec (sharpnb.remedies.remedy_spec), stored with the run
-              dist=None,                 # sharpnb.dist.Dist (torchrun): DDP over its ranks, rank 0 writes (None: this process alone)
-              )->dict:
-    "Train `cfg` into the run directory `out` (resuming or refusing to clobber); returns the result dict"
-    out = Path(out); check_cfg(cfg)
-    import contextlib
-    made = not out.exists()
-    try:
-        with contextlib.ExitStack() as stack:
-            if dist is None or dist.world == 1 or dist.main:               # rank 0 writes, rank 0 locks
-                check_writable(out.parent, 'the folder of --out'); stack.enter_context(run_lock(out))
-            return _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, progress, remedies, dist)
-    except BaseException:
-        if made and out.is_dir() and not any(out.iterdir()): out.rmdir()   # a run that never started leaves nothing behind
-        raise
-
-def _train_run(cfg, out, resume, force, data_root, data, tfm, step, log, quiet, progress, remedies, dist):
-    d = dist if dist is not None and dist.world > 1 else None
-    if d is not None:
-        if remedies: raise SharpnbError("remedies are not supported under torchrun yet; run them in a single process.")
-        from sharpnb.dist import on_main    # rank 0 writes; the others get its outcome
-        main, log, dinfo = d.main, (log if d.main else None), dict(world=d.world, sync_bn=d.sync_bn)
-    else: on_main, main, dinfo = (lambda _, fn, *a: fn(*a)), True, None
-    if remedies:
-        from sharpnb.remedies import remedy_spec   # remedies build on this module: imported when used
-        remedies = remedy_spec(remedies)
-    state_kind = on_main(d, _prepare_dir, out, cfg, resume, force, remedies or {})
-    if state_kind == 'resume':
-        on_main(d, _check_dist, out, dinfo)
-    if state_kind == 'done':
-        if log: log(f"{out}: the run is already complete; nothing to do.")
-        return on_main(d, load_json, out/'result.json')
-    dev = d.device if d is not None else get_device(cfg.device)
-    data = data if data is not None else load_data(cfg.data, data_root, dev, cfg.subset, cfg.test_subset, seed=cfg.seed)
-    data = data.to(dev)
-    bs = batch_size(cfg, data.n_train)
-    model = build_model(cfg, data).to(dev)
-    if dev.type == 'cuda' and len(data.shape) == 3: model = model.to(memory_format=torch.channels_last)
-    fit_cfg, bs_at, lr_at, opt = cfg, None, None, None
-    if remedies:
-        from sharpnb.remedies import remedy_kwargs
-        kw = remedy_kwargs(remedies, model, data, cfg)     # may change the model (ghost BN): before the optimizer
-        model, fit_cfg, tfm, bs_at, lr_at, opt = kw['model'], kw['cfg'], kw['tfm'] or tfm, kw['bs_at'], kw['lr_at'], kw['opt']
-        if kw['step'] is not plain_step: step = kw['step']
-    opt = opt or make_opt(model, cfg)
-    state = None
-    if state_kind == 'resume' and on_main(d, (out/'last.pt').exists):
-        state = on_main(d, _load_state, out/'last.pt', 'cpu' if d is not None else dev)   # read by rank 0, broadcast
-        if log: log(f"{out}: resuming after epoch {state['epoch']} of {cfg.n_epochs}.")
-    def init_files():
-        if state_kind == 'replace': _set_aside(out)
-        if state_kind in ('new', 'replace') or not (out/'init.pt').exists():
-            out.mkdir(parents=True, exist_ok=True)
-            save_json(dict(sharpnb_run=1, cfg=asdict(cfg), bs=bs, data=data.summary(), net=net_label(cfg.net, data.shape, data.n_cls),
-                           n_params=n_params(model), remedies=remedies or {}, **({'dist': dinfo} if dinfo else {})), out/'config.json')
-            atomic_torch_save(model.state_dict(), out/'init.pt')
-    t0 = time.perf_counter()
-    prev = sum(h['seconds'] for h in state['history']) if state else 0.
-    def on_epoch(m, o, hist):
-        if not main: return
-        atomic_torch_save(checkpoint(m, o, hist), out/'last.pt')
-        e = len(hist)
-        if cfg.save_every and e % cfg.save_every == 0: atomic_torch_save(m.state_dict(), out/'ckpt'/f'epoch_{e:03d}.pt')
-        save_json(hist, out/'history.json')
-        if e == start + 1 and state_kind == 'replace': _drop_old(out)     # the new run has started cleanly: the old one goes
-    start = state['epoch'] if state else 0
-    try:
-        on_main(d, init_files)                       # inside: a failure while writing the new run's first files restores the old one too
-        history = fit(model, data, fit_cfg, tfm=tfm, step=step, opt=opt, state=state, on_epoch=on_epoch, log=None if quiet else log,
-                      progress=progress, bs_at=bs_at, lr_at=lr_at, dist=d)
-    except BaseException:
-        if state_kind == 'replace' and main and (out/_OLD).exists():
-            _restore(out)
-            if log: log(f"{out}: the new run failed before its first epoch was saved; the old run was restored as it was.")
-        raise
-    def finish():
-        atomic_torch_save(model.state_dict(), out/'model.pt')
-        x0 = get_flat(_load_into(build_model(cfg, data).to(dev), out/'init.pt'))
-        last = history[-1]
-        res = dict(net=net_label(cfg.net, data.shape, data.n_cls), data=data.summary(), regime=cfg.regime if cfg.bs is None else None,
-                   bs=bs, n_epochs=fit_cfg.n_epochs, seed=cfg.seed, remedies=remedies or {},
-                   train_loss=last['train_loss'], train_acc=last['train_acc'], test_loss=last['test_loss'], test_acc=last['test_acc'],
-                   dist_from_init=norm64(get_flat(model) - x0), n_params=n_params(model), eval_bn=cfg.eval_bn,
-                   cfg=asdict(cfg), provenance=provenance(dev, seconds=prev + time.perf_counter() - t0), **({'dist': dinfo} if dinfo else {}))
-        save_json(res, out/'result.json')
-        return load_json(out/'result.json')
-    return on_main(d, finish)
-
-def _load_state(path, map_location):
-    state = safe_torch_load(path, map_location=map_location)
-    if not isinstance(state, dict) or not {'model', 'opt', 'history', 'epoch'} <= set(state):
-        raise SharpnbError(f"{path} is not a sharpnb training checkpoint.")
-    return state
-
-def _check_dist(out:Path, dinfo):
-    "Refuse to resume a run with another data-parallel layout (ghost BN batches would change)"
-    old = load_json(out/'config.json').get('dist')
-    if old != dinfo:
-        raise SharpnbError(f"--resume: the run in {out} was made with data-parallel layout {old or 'single process'}, "
-                           f"not {dinfo or 'single process'}; use the same torchrun layout, or --force to replace it.")
-
-def _load_into(model, path):
-    sd = safe_torch_load(path, map_location=next(model.parameters()).device)
-    try: model.load_state_dict(sd)
-    except (RuntimeError, TypeError, AttributeError) as e:
-        raise SharpnbError(f"{path} does not hold weights for this network ({str(e).splitlines()[0][:150]}).")
-    return model
-
-# %% ../nbs/04_train.ipynb #6f6ab162
-def load_run(run_dir, which:str='final', device:str|None=None, data_root=None, data:Data|None=None)->tuple:
-    "(model, data, cfg) of a run; `which` is 'final', 'init', 'last' or an epoch number"
-    run_dir = Path(run_dir)
-    cfg = load_cfg(run_dir)
-    dev = get_device(device or cfg.device)
-    data = (data if data is not None else load_data(cfg.data, data_root, dev, cfg.subset, cfg.test_subset, seed=cfg.seed)).to(dev)
-    model = build_model(cfg, data).to(dev)
-    if which == 'final':
-        if not (run_dir/'model.pt').exists():
-            raise SharpnbError(f"{run_dir} has no final weights (model.pt): the run is unfinished. Resume it with sharpnb train ... --resume.")
-        _load_into(model, run_dir/'model.pt')
-    elif which == 'init': _load_into(model, run_dir/'init.pt')
-    elif which == 'last':
-        st = safe_torch_load(run_dir/'last.pt', map_location=dev)
-        model.load_state_dict(st['model'])
-    else:
-        p = run_dir/'ckpt'/f'epoch_{int(which):03d}.pt'
-        if not p.exists(): raise SharpnbError(f"{run_dir} has no checkpoint for epoch {which} (train with --save-every).")
-        _load_into(model, p)
-    return model.eval(), data, cfg
+# %% ../nbs/04_train.ipynb #6b2ad2d6
+def fit_seeds(cfg, data, seeds, log=None)->tuple:
+    "Train `cfg`'s network for each of `seeds` at once as one vmapped model; returns (models, histories), as `fit` per seed"
+    seeds = list(seeds)
+    if not seeds: raise SharpnbError("fit_seeds needs at least one seed.")
+    models = []
+    for s in seeds: set_seed(s); models.append(get_net(cfg.net, data.shape, data.n_cls).to(data.device).train())
+    if any(isinstance(m, nn.Dropout) for m in models[0].modules()):
+        raise SharpnbError(f"{cfg.net} has dropout; fit_seeds trains networks without it (F1, F2). Train its seeds one by one.")
+    if cfg.opt != 'adam': raise SharpnbError(f"fit_seeds implements the paper's ADAM only, not {cfg.opt!r}.")
+    params, bufs = stack_module_state(models)                 # {name: (K, ...)}; the parameters are leaves
+    base = copy.deepcopy(models[0]).to('meta')
+    cls, kw = opt_spec(cfg)
+    opt = cls(list(params.values()), **kw)                    # the optimizer of `fit`, over the stacked parameters
+    def loss(p, b, xb, yb): return batch_loss(lambda x: functional_call(base, (p, b), (x,)), xb, yb)
+    vloss, bs, K = vmap(loss), batch_size(cfg, data.n_train), len(seeds)
+    hist = [[] for _ in seeds]
+    for epoch in range(cfg.n_epochs):
+        t0, tot = time.perf_counter(), torch.zeros(K, device=data.device)
+        its = [data.batches(bs, torch.Generator().manual_seed(epoch_seed(s, epoch, 1))) for s in seeds]
+        for batch in zip(*its):                                # seed k's batch i, as `fit` with seed k draws it
+            xb, yb = torch.stack([data.prep(x) for x, _ in batch]), torch.stack([y for _, y in batch])
+            opt.zero_grad(set_to_none=True)
+            ls = vloss(params, bufs, xb, yb)
+            ls.sum().backward(); opt.step()                    # the K losses are independent: one backward serves all
+            tot += ls.detach() * yb.shape[1]
+        run = (tot / data.n_train).tolist()                    # the one sync per epoch
+        with torch.no_grad():
+            for k, m in enumerate(models):
+                for n, p in m.named_parameters(): p.copy_(params[n][k])
+                for n, b in m.named_buffers(): b.copy_(bufs[n][k])
+        for k, m in enumerate(models):
+            if not math.isfinite(run[k]): raise SharpnbError(f"seed {seeds[k]}: the training loss became {run[k]} in epoch {epoch + 1}.")
+            tr = evaluate(m, data.x_train, data.y_train, data.prep, cfg.eval_chunk, cfg.eval_bn)
+            te = evaluate(m, data.x_test, data.y_test, data.prep, cfg.eval_chunk, cfg.eval_bn)
+            hist[k].append(dict(epoch=epoch + 1, bs=bs, run_loss=run[k], train_loss=tr['loss'], train_acc=tr['acc'],
+                                test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
+        if log: log(f"{cfg.net} bs={bs} seeds {seeds} epoch {epoch + 1}/{cfg.n_epochs}: train loss " + ', '.join(f"{h[-1]['train_loss']:.4f}" for h in hist))
+    for m in models: m.train()
+    return models, hist

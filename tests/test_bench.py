@@ -39,9 +39,9 @@ def test_suite(suite):
         assert res['checks']['trace'] and res['checks']['lanczos_accuracy']   # equal accuracy: no worse than PyHessian's
 
 def test_cli_end_to_end(tmp_path):
-    "`python -m sharpnb.bench` prints the JSON record and writes the same record with --out (parametric, with its peer)"
+    "`python -m sharpnb.cli bench` prints the JSON record and writes the same record with --out (parametric, with its peer)"
     out = tmp_path/'parametric.json'
-    r = subprocess.run([sys.executable, '-m', 'sharpnb.bench', '--suite', 'parametric', '--device', 'cpu', '--tiny', '--reps', '1',
+    r = subprocess.run([sys.executable, '-m', 'sharpnb.cli', 'bench', '--suite', 'parametric', '--device', 'cpu', '--tiny', '--reps', '1',
                         '--data', DATA, '--json', '--out', str(out)], capture_output=True, text=True, timeout=300, cwd=ROOT,
                        env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert r.returncode == 0, r.stderr[-3000:]

@@ -1,5 +1,5 @@
 "Data-parallel training and sharded full-batch objectives with two CPU processes (gloo on loopback)."
-import functools, json, os, socket, subprocess, sys, time, inspect
+import json, os, socket, subprocess, sys, time
 from dataclasses import replace
 from pathlib import Path
 import pytest, torch
@@ -10,7 +10,8 @@ from sharpnb.core import get_flat
 from sharpnb.data import synth_classification
 from sharpnb.models import tiny_mlp
 from sharpnb.objective import FullBatch, sharded
-from sharpnb.train import TrainCfg, fit, train_run, plain_step
+from sharpnb.train import TrainCfg, fit, plain_step
+from sharpnb.runs import train_run
 
 ENV = dict(os.environ, OMP_NUM_THREADS='1', MASTER_ADDR='127.0.0.1')
 CFG = TrainCfg(net='F1', data='synthetic', bs=27, n_epochs=2, device='cpu')   # 100 rows: batches 27 27 27 19, slices 13/14 and 9/10
@@ -106,21 +107,9 @@ def test_rank_failure_ends_job(tmp_path):
     assert r.returncode != 0 and 'rank 1 fails' in r.stderr
     assert time.time() - t < 90, time.time() - t
 
-SHIM = """
-import functools, sys
-import sharpnb.train as T
-from sharpnb.cli import main
-from sharpnb.dist import dist_from_env, close_dist
-d = dist_from_env('cpu')
-T.train_run = functools.partial(T.train_run, dist=d)   # what `sharpnb train` does once cli.py calls cli_dist
-rc = main(sys.argv[1:]); close_dist(); sys.exit(rc)
-"""
-
 def test_torchrun_sharpnb_train(tmp_path):
-    import sharpnb.cli
     args = ['train', '--net', 'F1', '--data', 'synthetic', '--bs', '100', '--epochs', '2', '--device', 'cpu', '--quiet', '--out', tmp_path/'run']
-    if 'cli_dist' in inspect.getsource(sharpnb.cli): r = _torchrun('--no-python', Path(sys.executable).parent/'sharpnb', *args)
-    else: (tmp_path/'shim.py').write_text(SHIM); r = _torchrun(tmp_path/'shim.py', *args)
+    r = _torchrun('--no-python', Path(sys.executable).parent/'sharpnb', *args)
     assert r.returncode == 0, r.stderr[-3000:]
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ['run']
     res = json.loads((tmp_path/'run'/'result.json').read_text())

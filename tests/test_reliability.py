@@ -72,12 +72,12 @@ def test_sharpness_cache_keyed_by_weights_and_eps(tmp_path):
 def test_result_printed_when_saving_fails(tmp_path, monkeypatch):
     "A full disk after the work: the result is printed, then a clear error (exit 1), no traceback"
     import contextlib, io
-    from sharpnb import study
+    from sharpnb import runs
     from sharpnb.cli import main
     out = tmp_path/'run'
     sharpnb('train', *SYN, '--epochs', '1', '--out', out, check=0)
     def full(*a, **k): raise OSError(28, 'No space left on device')
-    monkeypatch.setattr(study, 'merge_json', full)
+    monkeypatch.setattr(runs, 'merge_json', full)
     so, se = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(so), contextlib.redirect_stderr(se): rc = main(['sharpness', str(out), '--eps', '1e-3'])
     assert rc == 1 and 'No space left on device' in se.getvalue() and 'Traceback' not in se.getvalue()

@@ -1,16 +1,11 @@
 "A batch-size sweep killed mid-way resumes without redoing finished runs; a crashed run is reported and the rest kept."
-import inspect, json, os, signal, subprocess, sys, time
+import json, os, signal, subprocess, sys, time
 from pathlib import Path
 
 ENV = dict(os.environ, OMP_NUM_THREADS='1')
-RUNNER = ("import sys, argparse; from sharpnb.sweep import cmd_sweep_args, cmd_sweep; from sharpnb.core import SharpnbError\n"
-          "try: cmd_sweep(cmd_sweep_args(argparse.ArgumentParser()).parse_args(sys.argv[1:]))\n"
-          "except SharpnbError as e: print(f'sharpnb: error: {e}', file=sys.stderr); sys.exit(2)")
-
 def _cmd(*args):
-    import sharpnb.cli
-    if 'cmd_sweep' in inspect.getsource(sharpnb.cli): return [sys.executable, '-c', 'import sys; from sharpnb.cli import main; sys.exit(main(sys.argv[1:]))', 'sweep', *map(str, args)]
-    return [sys.executable, '-c', RUNNER, *map(str, args)]
+    "`sharpnb sweep ARGS` with this Python"
+    return [sys.executable, '-c', 'import sys; from sharpnb.cli import main; sys.exit(main(sys.argv[1:]))', 'sweep', *map(str, args)]
 
 ARGS = ['--net', 'F1', '--data', 'synthetic', '--bs', 64, 256, '--seeds', 0, '--epochs', 1, '--parallel', 1, '--device', 'cpu',
         '--eps', 1e-3, 5e-4, '--sharp-subset', 128, '--maxiter', 2, '--quiet']

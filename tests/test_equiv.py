@@ -1,0 +1,26 @@
+"""The redesign of the upper half (issue #15) changed no result: the study, one reproduce artifact and the sharpness and
+Hessian CLI give bitwise the same JSON as the code before it, computed here, in this test, on this machine."""
+import json, subprocess, sys, tarfile, io
+from pathlib import Path
+import pytest
+from conftest import ROOT, needs_fmnist
+
+BASE = '1ed15a4'   # main before the redesign: the last commit whose sharpnb/ had the import cycle
+
+sys.path.insert(0, str(ROOT/'tools'))
+from equiv import outputs
+
+def _base_tree(dst:Path)->Path|None:
+    "sharpnb/ of BASE unpacked under `dst` (None without the git history, e.g. in a shallow clone)"
+    try: tar = subprocess.run(['git', '-C', str(ROOT), 'archive', BASE, 'sharpnb'], capture_output=True, check=True).stdout
+    except (subprocess.CalledProcessError, FileNotFoundError): return None
+    tarfile.open(fileobj=io.BytesIO(tar)).extractall(dst, filter='data')
+    return dst
+
+@needs_fmnist
+def test_redesign_leaves_results_bitwise_equal(tmp_path):
+    base = _base_tree(tmp_path/'base')
+    if base is None: pytest.skip(f"git history without commit {BASE} (a shallow clone): nothing to compare with")
+    old, new = outputs(base, tmp_path/'old'), outputs(ROOT, tmp_path/'new')
+    assert set(new) == {'study', 'reproduce', 'sharpness', 'hessian', 'sharpness.json', 'hessian.json'}
+    for k in old: assert json.dumps(new[k], sort_keys=True) == json.dumps(old[k], sort_keys=True), k

@@ -1,0 +1,39 @@
+"""The guard rail of the upper-half redesign (issue #15): the outputs of the study, of one reproduce artifact and of the
+sharpness/hessian CLI, computed by the code in SRC, in one canonical JSON (provenance, times and paths removed).
+`python tools/equiv.py SRC OUT.json` runs everything in a fresh interpreter on SRC's `sharpnb` package, one thread."""
+import json, os, subprocess, sys, tempfile
+from pathlib import Path
+
+DROP = {'provenance', 'seconds', 'time', 'eig_seconds', 'trace_seconds', 'git_sha', 'wall', 'cpu_seconds'}
+
+def canon(o):
+    "`o` without timings, provenance and absolute paths (they differ between two runs of the same code)"
+    if isinstance(o, dict): return {k: canon(v) for k, v in o.items() if k not in DROP and not k.endswith('seconds')}
+    if isinstance(o, list): return [canon(v) for v in o]
+    if isinstance(o, str) and o.startswith('/'): return Path(o).name
+    return o
+
+def cli(src, *args):
+    "stdout of `sharpnb ARGS` run with the package in `src`"
+    env = dict(os.environ, PYTHONPATH=str(src), OMP_NUM_THREADS='1', MKL_NUM_THREADS='1', PYTHONHASHSEED='0')
+    code = "import sys; from sharpnb.cli import main; sys.argv = ['sharpnb'] + sys.argv[1:]; sys.exit(main())"
+    p = subprocess.run([sys.executable, '-c', code, *args], env=env, capture_output=True, text=True, cwd=src)
+    if p.returncode: raise SystemExit(f"sharpnb {' '.join(args)} failed in {src}:\n{p.stderr[-3000:]}")
+    return p.stdout
+
+def outputs(src, tmp)->dict:
+    src, tmp = Path(src).resolve(), Path(tmp).resolve()
+    out = {}
+    out['study'] = json.loads(cli(src, 'study', '--profile', 'tiny', '--json', '--out', str(tmp/'study'), '--device', 'cpu'))
+    out['reproduce'] = json.loads(cli(src, 'reproduce', 'table3', '--profile', 'quick', '--json', '--results', str(tmp/'res'),
+                                      '--runs', str(tmp/'runs'), '--device', 'cpu'))
+    run = str(tmp/'study'/'LB')
+    out['sharpness'] = json.loads(cli(src, 'sharpness', run, '--json', '--subset', '500', '--maxiter', '3', '--device', 'cpu'))
+    out['hessian'] = json.loads(cli(src, 'hessian', run, '--json', '--subset', '500', '--k', '2', '--trace-samples', '4', '--device', 'cpu'))
+    for f in ('sharpness.json', 'hessian.json'): out[f] = json.loads((tmp/'study'/'LB'/f).read_text())
+    return canon(out)
+
+if __name__ == '__main__':
+    src, dst = sys.argv[1], sys.argv[2]
+    with tempfile.TemporaryDirectory() as t: res = outputs(src, t)
+    Path(dst).write_text(json.dumps(res, indent=1, sort_keys=True))
