@@ -21,11 +21,14 @@ from .train import *
 from .sharpness import model_sharpness
 from .runs import *
 from .landscape import alpha_grid, parametric_curve
+from .measures import MEASURE_DEFAULTS, measures
+from .correlation import correlation_table
 
 # %% auto #0
 __all__ = ['PROFILES', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ledger', 'Run', 'Ctx', 'table1', 'table2', 'table3',
-           'table4', 'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'result_path', 'ledger_path',
-           'work_summary', 'reproduce', 'pm', 'md_table', 'evidence', 'ledger_cost', 'cost_rows']
+           'table4', 'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr',
+           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'pm', 'md_table', 'evidence', 'ledger_cost',
+           'cost_rows']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Profile:
     start_seeds:tuple=(0,)       # trials of the start-point study (`starts`)
     random_starts:int=1          # random start points per minimiser in `starts`
     warm_epochs:tuple=(0, 3, 6, 9, 15, 21, 30)  # Figure 5: SB epochs to warm-start LB from
+    corr_lr:tuple=()             # `corr`: learning rates other than the paper's, at SB and LB, for the seeds of Figure 4
     device:str='auto'
 
 PROFILES = {
@@ -59,7 +63,7 @@ PROFILES = {
     # the paper's protocol on every Fashion-MNIST row: SB 256 is 0.43% of the rows (the paper's share), LB 6,000
     'paper': Profile('paper', nets=(('F1', 'fashion-mnist'), ('F1', 'mnist')), subset=None, seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=3, curve_every=3,
                      sweep_bs=(64, 128, 256, 512, 1024, 2048, 6000, 12000, 24000), sweep_seeds=(0, 1), start_seeds=(0, 1), random_starts=3,
-                     warm_epochs=(0, 3, 6, 9, 12, 15, 18, 24, 30), device='cpu'),
+                     warm_epochs=(0, 3, 6, 9, 12, 15, 18, 24, 30), corr_lr=(5e-4, 2e-3), device='cpu'),
     'full': Profile('full', nets=(('F1', 'mnist'), ('F2', 'timit'), ('C1', 'cifar10'), ('C2', 'cifar10'), ('C3', 'cifar100'), ('C4', 'cifar100')),
                     fig_nets=(('F2', 'timit'), ('C1', 'cifar10')), subset=None, n_epochs=100, seeds=(0, 1, 2, 3, 4),
                     remedy_seeds=(0, 1, 2, 3, 4), sweep_seeds=(0, 1), save_every=5, curve_every=5, warm_epochs=tuple(range(0, 101, 5)),
@@ -393,9 +397,48 @@ def _beyond(group:str):
 
 sam, lrscale = _beyond('sam'), _beyond('lrscale')
 
+# %% ../nbs/08a_reproduce.ipynb #corr0002
+def _corr_points(ctx:Ctx, net:str, data:str, n_train:int)->list:
+    "(cfg, run tag, axes) of every minimiser of `corr`"
+    regime_bs = {batch_size(ctx.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}
+    lr0 = default_of(TrainCfg, 'lr')
+    pts = [(ctx.cfg(net, data, regime_bs[bs], s) if bs in regime_bs else ctx.cfg(net, data, 'SB', s, bs=bs), '', dict(bs=bs, lr=lr0, seed=s))
+           for bs in ctx.prof.sweep_bs if bs <= n_train for s in ctx.prof.sweep_seeds]
+    pts += [(ctx.cfg(net, data, reg, s), '', dict(bs=bs, lr=lr0, seed=s)) for bs, reg in regime_bs.items()
+            for s in ctx.prof.seeds if s not in ctx.prof.sweep_seeds]
+    pts += [(ctx.cfg(net, data, reg, s, lr=lr), f'-lr{lr:g}', dict(bs=bs, lr=lr, seed=s)) for lr in ctx.prof.corr_lr
+            for bs, reg in regime_bs.items() for s in ctx.prof.sweep_seeds]
+    return pts
+
+def measure_values(res:dict)->dict:
+    "{measure: one number, larger is sharper} of a `measures` result (Keskar's φ once per ε)"
+    out = {}
+    for k, v in res['measures'].items():
+        if isinstance(v['value'], dict): out.update({f'{k}_{float(e):g}': x for e, x in v['value'].items()})
+        else: out[k] = v['value']
+    return out
+
+def corr(ctx:Ctx)->dict:
+    "Beyond the paper: every sharpness measure of the profile's minimisers against their generalization gap (Kendall's τ, granulated)"
+    out, settings = {}, {k: (list(v) if isinstance(v, tuple) else v) for k, v in MEASURE_DEFAULTS.items()}
+    key = f'measures-{config_hash(settings)}'
+    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
+        rows = []
+        for cfg, tag, axes in _corr_points(ctx, net, data, ctx.data(data, ctx.prof.seeds[0]).n_train):
+            run, d = ctx.run(cfg, tag), ctx.data(data, cfg.seed)
+            if ctx.log and f'final|{key}' not in ctx.ledger.get(run.name).get('measures', {}): ctx.log(f'measures {run.name}')
+            r = ctx.measure(run, 'final', key, lambda m: measures(m, d), kind='measures')
+            res = run.result
+            rows.append(dict(axes, run=run.name, train_acc=100 * res['train_acc'], test_acc=100 * res['test_acc'], test_loss=res['test_loss'],
+                             gap=100 * (res['train_acc'] - res['test_acc']), **measure_values(r)))
+        names = [k for k in rows[0] if k not in ('bs', 'lr', 'seed', 'run', 'train_acc', 'test_acc', 'test_loss', 'gap')]
+        out[f'{net}/{data}'] = dict(rows=rows, measures=names, settings=settings, axes=['bs', 'lr'],
+                                    table=correlation_table(rows, names, targets=('gap', 'test_loss'), axes=('bs', 'lr')))
+    return out
+
 # %% ../nbs/08a_reproduce.ipynb #cfdcf889
 ARTIFACTS = dict(table1=table1, table2=table2, table3=table3, table4=table4, table6=table6, table7=table7,
-                 fig2=table2, fig3=fig3, fig4=fig4, fig5=fig5, fig6=fig6, fig7=fig7, sam=sam, lrscale=lrscale, starts=starts)
+                 fig2=table2, fig3=fig3, fig4=fig4, fig5=fig5, fig6=fig6, fig7=fig7, sam=sam, lrscale=lrscale, starts=starts, corr=corr)
 
 def result_path(artifact:str, profile:str, results_root)->Path:
     "Where the result of `artifact` under `profile` is stored (Figure 2 shares Table 2's)"

@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 arts=("$@")
-[ ${#arts[@]} -gt 0 ] || arts=(table2 table3 fig3 fig7 starts fig6 table4 fig4 fig5 table7 table6 sam lrscale)
+[ ${#arts[@]} -gt 0 ] || arts=(table2 table3 fig3 fig7 starts fig6 table4 fig4 fig5 table7 table6 sam lrscale corr)
 for a in "${arts[@]}"; do
   echo "== $(date -u +%H:%M:%S) $a"
   PYTHONUNBUFFERED=1 .venv/bin/sharpnb reproduce "$a" --profile paper
