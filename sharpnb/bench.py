@@ -1,4 +1,4 @@
-"""Benchmarks: sharpnb's fast paths against the way a typical user writes them and against peers (PyHessian, loss-landscapes), with the machine's limits measured in the same run
+"""The benchmark harness: alternated timing, ratios, the machine's limits measured in the same run, FLOP counting, the shared problems, the targets and the report (the suites themselves: `sharpnb.suites`)
 
 Docs: https://sharpnb.github.io/sharpnb/bench.html.md"""
 
@@ -6,32 +6,24 @@ Docs: https://sharpnb.github.io/sharpnb/bench.html.md"""
 
 # %% ../nbs/08c_bench.ipynb #4af8f4c2
 from __future__ import annotations
-import argparse, copy, json, math, os, statistics, sys, tempfile, time
+import json, math, os, statistics, time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from .core import *
 from .data import Data, load_data, stratified_subset, synth_classification, take_subset
 from .models import NETS, get_net, mlp
-from .objective import FullBatch, evaluate
-from .train import SB, batch_size, epoch_seed, fit, fit_seeds, make_opt, plain_step
-from .runs import load_run, train_run
-from .sharpness import model_sharpness, naive_sharpness
-from .curvature import hutchinson_trace, krylov_trace, lanczos_eigs, power_eigs, products_to, start_study, start_vector, top_eigs
-from .landscape import alpha_grid, naive_parametric, parametric_curve
-from .sweep import run_sweep
+from .train import SB, batch_size, fit
+from .runs import load_run
 
 # %% auto #0
-__all__ = ['TINY_WIDTH', 'TARGETS', 'SUITES', 'timed', 'alternate', 'stats', 'ratio', 'gemm_rate', 'mem_bandwidth',
-           'launch_latency', 'machine_limits', 'count_flops', 'count_ops', 'gemm_replay', 'bench_data', 'minimisers',
-           'PerSample', 'naive_train', 'epoch_flops', 'bench_train', 'bench_sharpness', 'bench_hessian',
-           'bench_parametric', 'bench_sweep', 'check_targets', 'run_suite', 'report', 'summary', 'bench_args',
-           'cmd_bench']
+__all__ = ['TINY_WIDTH', 'TARGETS', 'timed', 'alternate', 'stats', 'ratio', 'gemm_rate', 'mem_bandwidth', 'launch_latency',
+           'machine_limits', 'count_flops', 'count_ops', 'gemm_replay', 'bench_data', 'bench_model', 'minimisers',
+           'lb_problem', 'flat_times', 'check_targets', 'report', 'summary']
 
 # %% ../nbs/08c_bench.ipynb #643093a6
 def timed(fn, device='cpu')->tuple:
@@ -162,7 +154,7 @@ def bench_data(net:str='F1', data:str='fashion-mnist', rows:int=2000, test_rows:
 
 TINY_WIDTH = 64   # --tiny: the fully connected networks keep their depth at this width (F1: about 90k parameters)
 
-def _model(net, data, seed=0, width=None):
+def bench_model(net, data, seed=0, width=None):
     "Network `net` for `data`, seeded; a fully connected one at `width` units per layer if given"
     if width is None or not net.startswith('F'): m = get_net(net, data.shape, data.n_cls, seed=seed)
     else: torch.manual_seed(seed); m = mlp(data.shape, data.n_cls, depth=NETS[net][1]['depth'], width=width)
@@ -181,12 +173,12 @@ def _minimiser(regime, data, run, epochs, net, data_root, width=None):
     if run is not None:
         m, _, cfg = load_run(run, device=str(data.device), data_root=data_root)
         return m.eval(), f"run {run} ({cfg.net}, {cfg.regime}, {cfg.n_epochs} epochs, seed {cfg.seed})"
-    m = _model(net, data, width=width)
+    m = bench_model(net, data, width=width)
     cfg = replace(SB, net=net, regime=regime, n_epochs=epochs, device=str(data.device))
     fit(m, data, cfg, progress=False); bs = batch_size(cfg, data.n_train)
     return m.eval(), f"trained here: {net}{'' if width is None else f' at width {width}'}, {regime} (bs {bs}), {epochs} epochs on {data.n_train} rows, seed 0"
 
-def _lb_problem(data:Data, lb_run, rows, epochs, data_root, width=None)->tuple:
+def lb_problem(data:Data, lb_run, rows, epochs, data_root, width=None)->tuple:
     "(model, x, y, prep, description): the run `lb_run` (any regime: the Hessian suite also passes its SB run) on `rows` of its own training rows, or an LB minimiser trained on `data`"
     if lb_run is None:
         m, desc = _minimiser('LB', data, None, epochs, 'F1', data_root, width)
@@ -194,349 +186,6 @@ def _lb_problem(data:Data, lb_run, rows, epochs, data_root, width=None)->tuple:
     m, d, cfg = load_run(lb_run, device=str(data.device), data_root=data_root)
     i = stratified_subset(d.y_train, min(rows, d.n_train), 0)
     return m.eval(), d.x_train[i], d.y_train[i], d.prep, f"run {lb_run} ({cfg.net}, {cfg.regime}, {cfg.n_epochs} epochs, seed {cfg.seed})"
-
-# %% ../nbs/08c_bench.ipynb #e0601c21
-class PerSample(torch.utils.data.Dataset):
-    "A torchvision-style data set: one (input, label) at a time, converted per sample"
-    def __init__(self, x, y, prep): self.x, self.y, self.prep = x, y, prep
-    def __len__(self): return len(self.y)
-    def __getitem__(self, i): return self.prep(self.x[i]), self.y[i]
-
-@torch.no_grad()
-def _naive_eval(model, ds, bs, dev):
-    from torch.utils.data import DataLoader
-    model.eval(); tot, correct = 0., 0
-    for xb, yb in DataLoader(ds, batch_size=bs):
-        out = model(xb.to(dev)); yb = yb.to(dev)
-        tot += F.cross_entropy(out, yb, reduction='sum').item(); correct += (out.argmax(1) == yb).sum().item()
-    return dict(loss=tot / len(ds), acc=correct / len(ds))
-
-def naive_train(model:nn.Module, data:Data,
-                bs:int=256,          # batch size
-                n_epochs:int=1,      # epochs, each followed by an evaluation of both splits
-                seed:int=0,          # batch order: the same as `sharpnb.train.fit` with this seed
-                workers:int=0,       # DataLoader worker processes
-                eval_bs:int=1000,    # evaluation batch size
-                )->list:
-    "Train `model` as a typical PyTorch script does (per-sample Dataset, DataLoader, `.item()` per step): a benchmark baseline"
-    from torch.utils.data import DataLoader, RandomSampler
-    dev = next(model.parameters()).device
-    tr = PerSample(data.x_train.cpu(), data.y_train.cpu(), data.prep)
-    te = PerSample(data.x_test.cpu(), data.y_test.cpu(), data.prep)
-    opt, hist = torch.optim.Adam(model.parameters()), []
-    for epoch in range(n_epochs):
-        sampler = RandomSampler(tr, generator=torch.Generator().manual_seed(epoch_seed(seed, epoch, 1)))
-        model.train(); run = 0.
-        batches = iter(DataLoader(tr, batch_size=bs, sampler=sampler, num_workers=workers, pin_memory=dev.type == 'cuda'))
-        torch.manual_seed(epoch_seed(seed, epoch, 2))          # dropout masks of `fit` (after the loader draws its seed)
-        for xb, yb in batches:
-            xb, yb = xb.to(dev, non_blocking=True), yb.to(dev, non_blocking=True)
-            opt.zero_grad()
-            loss = F.cross_entropy(model(xb), yb)
-            loss.backward(); opt.step()
-            run += loss.item() * len(yb)
-        a, b = _naive_eval(model, tr, eval_bs, dev), _naive_eval(model, te, eval_bs, dev)
-        hist.append(dict(epoch=epoch + 1, run_loss=run / len(tr), train_loss=a['loss'], train_acc=a['acc'],
-                         test_loss=b['loss'], test_acc=b['acc']))
-    return hist
-
-# %% ../nbs/08c_bench.ipynb #75c1219e
-def epoch_flops(net:str, data:Data, bs:int, width=None)->dict:
-    "Matmul/conv FLOPs of one epoch of `fit` (training pass, then evaluation of both splits) and ATen operations per step"
-    m = _model(net, data, width=width)
-    xb, yb = data.prep(data.x_train[:bs]), data.y_train[:bs]
-    step = lambda: F.cross_entropy(m(xb), yb).backward()
-    per_row_step = count_flops(step) / len(yb)
-    with torch.no_grad(): per_row_fwd = count_flops(lambda: m.eval()(xb)) / len(yb)
-    m.train(); opt = make_opt(m, SB)
-    plain_step(m, opt, xb, yb)                                # Adam state exists: count a steady-state step
-    ops = count_ops(lambda: plain_step(m, opt, xb, yb))
-    k = min(SB.eval_chunk, data.n_train)                      # fit evaluates in chunks of this many rows
-    rs = gemm_replay(lambda: plain_step(m, opt, xb, yb), data.device)
-    re = gemm_replay(lambda: evaluate(m, data.x_train[:k], data.y_train[:k], data.prep, k), data.device)
-    flops = per_row_step * data.n_train + per_row_fwd * (data.n_train + data.n_test)
-    gemm_s = rs['seconds'] * data.n_train / len(yb) + re['seconds'] * (data.n_train + data.n_test) / k
-    return dict(flops=flops, train_flops=per_row_step * data.n_train, ops_per_step=ops, steps=-(-data.n_train // bs),
-                gemm_s=gemm_s, gemm_replay_gflops=flops / gemm_s / 1e9)
-
-# %% ../nbs/08c_bench.ipynb #81e95c1b
-def bench_train(device='cpu', tiny:bool=False, reps:int=5, net:str='F1', data:str='fashion-mnist', rows:int|None=None,
-                test_rows:int|None=None, epochs:int=1, bs=None, workers:int|None=None, limits:dict|None=None, data_root=None, log=None, **_)->dict:
-    "Training throughput: `naive_train` vs `sharpnb.train.fit` at SB (256) and LB (10% of the rows), with the GEMM rate alternated"
-    dev = get_device(device)
-    rows = rows or (512 if tiny else 5000); test_rows = test_rows or (256 if tiny else 2000)
-    d = bench_data(net, data, rows, test_rows, dev, data_root)
-    bss = ({r: batch_size(replace(SB, regime=r), d.n_train) for r in ('SB', 'LB')} if bs is None   # the paper's two sizes
-           else {f'bs{b}': b for b in bs})
-    width = TINY_WIDTH if tiny else None
-    workers = (0 if dev.type == 'cpu' else 4) if workers is None else workers
-    gemm_dtype = torch.float32 if dev.type == 'cpu' else torch.bfloat16
-    gemm_n = 256 if tiny else 1024 if dev.type == 'cpu' else 8192
-    limits = limits or machine_limits(dev, tiny)
-    peak_key = 'sgemm_gflops' if dev.type == 'cpu' else 'bf16_gemm_gflops'
-    res = dict(problem=dict(net=net, width=width, data=d.summary(), epochs=epochs, bs=bss, workers=workers,
-                            epoch='training pass + evaluation of both splits (as sharpnb train)'),
-               answers={}, checks={}, times={}, ratios={}, efficiency={}, work={})
-    for name, b in bss.items():
-        cfg = replace(SB, net=net, bs=b, n_epochs=epochs, device=str(dev))
-        probe = []                                                            # the GEMM rate, measured once per round
-        impls = dict(naive=lambda: naive_train(_model(net, d, width=width), d, b, epochs, workers=workers)[-1],
-                     sharpnb=lambda: fit(_model(net, d, width=width), d, cfg, progress=False)[-1],
-                     gemm=lambda: probe.append(gemm_rate(dev, gemm_dtype, gemm_n, reps=3)))
-        if log: log(f"{net} {name} (bs {b}):")
-        ans, ts = alternate(impls, reps, dev, log=log)
-        w = epoch_flops(net, d, b, width)
-        gf = probe[-reps:]                                                    # the timed rounds' rates (not the warm-up's)
-        per_round = [w['flops'] * epochs / t / 1e9 / g for t, g in zip(ts['sharpnb'], gf)]
-        peak = max(gf + [limits[peak_key], w['gemm_replay_gflops']])          # the best GEMM rate seen in this run: the limit
-        achieved = w['flops'] * epochs / statistics.median(ts['sharpnb']) / 1e9
-        res['answers'][name] = dict(naive=ans['naive'], sharpnb=ans['sharpnb'])
-        rtol = 1e-3 if dev.type == 'cpu' else 3e-2               # sharpnb trains in bf16 autocast on a GPU, the baseline in fp32
-        res['checks'][name] = _close(ans['naive']['train_loss'], ans['sharpnb']['train_loss'], rtol)
-        res['times'][name] = {k: ts[k] for k in ('naive', 'sharpnb')}
-        res['ratios'][name] = ratio(ts['naive'], ts['sharpnb'])
-        floor = w['steps'] * epochs * w['ops_per_step'] * limits['launch_latency_s']
-        res['efficiency'][name] = dict(
-            gemm=achieved / peak, achieved_gflops=achieved, peak_gflops=peak, gemm_dtype=str(gemm_dtype),
-            same_round=statistics.median(per_round), same_round_gflops=gf,
-            rows_per_s=dict(naive=d.n_train * epochs / statistics.median(ts['naive']),
-                            sharpnb=d.n_train * epochs / statistics.median(ts['sharpnb'])),
-            launch_floor_s=floor, launch=floor / statistics.median(ts['sharpnb']),
-            gemm_s=w['gemm_s'] * epochs, gemm_replay_gflops=w['gemm_replay_gflops'],   # the epoch's own matmuls, alone
-            gemm_share=w['gemm_s'] * epochs / statistics.median(ts['sharpnb']))
-        res['work'][name] = w
-    res['agree'] = all(res['checks'].values())
-    return res
-
-def _close(a, b, rtol)->bool: return bool(abs(a - b) <= rtol * max(1., abs(a), abs(b)))
-
-# %% ../nbs/08c_bench.ipynb #b15f0701
-def bench_sharpness(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist',
-                    sb_run=None, lb_run=None, epochs:int|None=None, data_root=None, log=None, **_)->dict:
-    "Metric 2.1 of the LB minimiser: naive SciPy + DataLoader vs sharpnb (SciPy driver and fast driver)"
-    dev = get_device(device)
-    rows = rows or (256 if tiny else 2000)
-    d = bench_data('F1', data, rows, 64, dev, data_root)
-    lb, x, y, prep, desc = _lb_problem(d, lb_run, rows, epochs or (1 if tiny else 5), data_root, TINY_WIDTH if tiny else None)
-    fast = lambda method: lambda: model_sharpness(lb, x, y, eps=[1e-3], prep=prep, method=method)['results'][0]
-    impls = dict(naive=lambda: dict(phi=naive_sharpness(lb, x, y, eps=1e-3, bs=1000, maxiter=10, bn='running', prep=prep)),
-                 scipy=fast('scipy'), sharpnb=fast('fast'))
-    ans, ts = alternate(impls, reps, dev, log=log)
-    phi = {k: v['phi'] for k, v in ans.items()}
-    fb = FullBatch(lb, x, y, bn='running', prep=prep)
-    fg = count_flops(fb.loss_grad)
-    gemm = gemm_rate(dev, torch.float32, 256 if tiny else 1024 if dev.type == 'cpu' else 8192)
-    t = statistics.median(ts['sharpnb'])
-    floor = ans['sharpnb']['nfev'] * fg / gemm / 1e9
-    return dict(problem=dict(model=desc, rows=len(y), n=fb.n, eps=1e-3, maxiter=10, bn='running', space='full (A = I_n)'),
-                answers=dict(phi=phi, nfev=ans['sharpnb']['nfev'], nit=ans['sharpnb']['nit']),
-                checks={k: _close(v, phi['sharpnb'], 1e-3) for k, v in phi.items()},
-                times=ts, ratios=dict(naive=ratio(ts['naive'], ts['sharpnb']), scipy=ratio(ts['scipy'], ts['sharpnb'])),
-                efficiency=dict(fg_floor=floor / t, fg_flops=fg, floor_s=floor, gemm_gflops=gemm,
-                                solver_s=ans['sharpnb']['seconds'] - ans['sharpnb']['f_seconds']))
-
-# %% ../nbs/08c_bench.ipynb #c910ee54
-class _Counting:
-    "Count the calls of `mod.name` while in the block"
-    def __init__(self, mod, name): self.mod, self.name, self.n = mod, name, 0
-    def __enter__(self):
-        self.orig = f = getattr(self.mod, self.name)
-        def wrapped(*a, **k): self.n += 1; return f(*a, **k)
-        setattr(self.mod, self.name, wrapped); return self
-    def __exit__(self, *exc): setattr(self.mod, self.name, self.orig)
-
-def _peer(name):
-    import importlib
-    try: return importlib.import_module(name)
-    except ImportError: return None
-
-def _pyhessian(model, xb, y, dev, tol, probes=None):
-    "PyHessian's top eigenvalue (or trace from `probes` probes) with its HVP count"
-    import importlib
-    ph = importlib.import_module('pyhessian.hessian')     # the module (the package re-exports the class under that name)
-    torch.manual_seed(0)
-    with _Counting(ph, 'hessian_vector_product') as c:
-        h = ph.hessian(model, nn.CrossEntropyLoss(), data=(xb, y), cuda=dev.type == 'cuda')
-        if probes is None: out = dict(eig=float(h.eigenvalues(tol=tol, top_n=1)[0][0]))
-        else:
-            s = np.array(h.trace(maxIter=probes, tol=0.))
-            out = dict(trace=float(s.mean()), se=float(s.std(ddof=1) / math.sqrt(len(s))), probes=len(s))
-    for p in model.parameters(): p.grad = None             # PyHessian's create_graph leaves a reference cycle
-    return dict(out, n_hvp=c.n)
-
-def _convergence(H1, fb, v0, lam:float, target:float, tol:float)->dict:
-    "How many products Lanczos (random and gradient start) and power iteration need to reach `target` on `H1`; Lanczos from other starts"
-    kt = krylov_trace(H1, fb.n, fb.w0, steps=10, v0=v0)        # how many products a Krylov method needs for an accuracy
-    kt['lanczos_gradient'] = lanczos_eigs(H1, fb.n, k=1, tol=0., maxiter=10, like=fb.w0, v0=start_vector(fb.n, grad=H1.grad, rand=v0),
-                                          return_vecs=False).history
-    kt.update(rel_err={k: [abs(e - lam) / abs(lam) for e in v] for k, v in kt.items()}, at_accuracy=target,
-              products_to={k: products_to(kt[k], lam, target) for k in ('lanczos', 'lanczos_gradient', 'power')})
-    kt['starts'] = start_study(H1, fb.n, fb.w0, lam, tol)     # its cost is not one draw's luck
-    return kt
-
-def _hessian_verdict(ans, ts, err, kt, tol, peer:bool)->tuple:
-    "(checks, ratios) of the Hessian suite: our accuracy against PyHessian's at the same tolerance, and the time ratios"
-    ours_ok = [e['rel_err'] <= tol for st in [kt['starts']] + ([kt['sb']['starts']] if 'sb' in kt else []) for e in st['gradient']]
-    bar = max(err.get('pyhessian_eig', 0.), tol)
-    checks = dict(lanczos_accuracy=err['sharpnb_lanczos'] <= bar, lanczos_random_accuracy=err['sharpnb_lanczos_random'] <= bar,
-                  arpack_accuracy=err['sharpnb_arpack'] <= bar,
-                  starts_accuracy=all(ours_ok))             # the default start; random starts are recorded, not required
-    ratios = dict(power=ratio(ts['sharpnb_power'], ts['sharpnb_lanczos']), arpack=ratio(ts['sharpnb_arpack'], ts['sharpnb_lanczos']),
-                  gradient_start=ratio(ts['sharpnb_lanczos_random'], ts['sharpnb_lanczos']))
-    if peer:
-        a, b = ans['sharpnb_trace'], ans['pyhessian_trace']
-        checks.update(pyhessian_eig=err['pyhessian_eig'] <= 0.05,            # the peer answers the same question
-                      trace=bool(abs(a['trace'] - b['trace']) <= 4 * math.hypot(a['se'], b['se'])))
-        ratios.update({f'pyhessian_{k}': ratio(ts[f'pyhessian_{"trace" if k == "trace" else "eig"}'], ts[v]) for k, v in
-                       dict(eig='sharpnb_lanczos', random='sharpnb_lanczos_random', power='sharpnb_power', arpack='sharpnb_arpack',
-                            trace='sharpnb_trace').items()})
-    return checks, ratios
-
-def bench_hessian(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist', tol:float=1e-3,
-                  probes:int|None=None, sb_run=None, lb_run=None, epochs:int|None=None, data_root=None, log=None, **_)->dict:
-    "Top Hessian eigenvalue and trace of the LB minimiser: sharpnb (Lanczos, ARPACK, power) vs PyHessian at equal tolerance"
-    dev = get_device(device)
-    rows, probes = rows or (256 if tiny else 1000), probes or (4 if tiny else 10)
-    d = bench_data('F1', data, rows, 64, dev, data_root)
-    lb, x, y, prep, desc = _lb_problem(d, lb_run, rows, epochs or (1 if tiny else 5), data_root, TINY_WIDTH if tiny else None)
-    torch.manual_seed(0)                                       # PyHessian's start vector (its seed, its parameter order):
-    v0 = torch.cat([torch.randn(p.shape).flatten() for p in lb.parameters() if p.requires_grad])   # a paired comparison
-    def ours(which):
-        def run():
-            fb = FullBatch(lb, x, y, bn='running', prep=prep); w = fb.w0
-            hvp = fb.hvp_at(w)                             # one gradient graph, reused by every product (as PyHessian does)
-            if which == 'trace':
-                t = hutchinson_trace(hvp, fb.n, n_samples=probes, like=w)
-                return dict(trace=t.trace, se=t.se, probes=t.n_hvp, n_hvp=t.n_hvp)
-            s = v0 if which in ('lanczos_random', 'power') else start_vector(fb.n, grad=hvp.grad, rand=v0)   # + the free gradient
-            e = (lanczos_eigs(hvp, fb.n, k=1, tol=tol, like=w, v0=s, return_vecs=False) if which.startswith('lanczos') else
-                 top_eigs(hvp, fb.n, k=1, tol=tol, like=w, v0=s, return_vecs=False) if which == 'arpack' else
-                 power_eigs(hvp, fb.n, k=1, tol=tol, like=w, v0=s))
-            return dict(eig=float(e.evals[0]), n_hvp=e.n_hvp)
-        return run
-    impls = dict(sharpnb_lanczos=ours('lanczos'), sharpnb_lanczos_random=ours('lanczos_random'), sharpnb_arpack=ours('arpack'),
-                 sharpnb_power=ours('power'))
-    ph = _peer('pyhessian')
-    if ph is not None: impls['pyhessian_eig'] = lambda: _pyhessian(lb, prep(x), y, dev, tol)
-    impls['sharpnb_trace'] = ours('trace')
-    if ph is not None: impls['pyhessian_trace'] = lambda: _pyhessian(lb, prep(x), y, dev, tol, probes)
-    ans, ts = alternate(impls, reps, dev, log=log)
-    fb = FullBatch(lb, x, y, bn='running', prep=prep); H1 = fb.hvp_at()   # one kept graph for all the untimed work below
-    ref = top_eigs(H1, fb.n, k=1, tol=1e-8, ncv=20, like=fb.w0, return_vecs=False)
-    lam = float(ref.evals[0])
-    err = {k: abs(v['eig'] - lam) / abs(lam) for k, v in ans.items() if 'eig' in v}
-    kt = _convergence(H1, fb, v0, lam, err.get('pyhessian_eig', tol), tol)
-    hv = count_flops(lambda: H1(torch.ones_like(fb.w0))); del H1   # FLOPs of one product through the kept graph
-    if sb_run is not None:                                     # the same on the SB minimiser (flatter, a smaller spectral gap)
-        sb, xs, ys, prep_s, desc_s = _lb_problem(d, sb_run, rows, None, data_root)
-        fs = FullBatch(sb, xs, ys, bn='running', prep=prep_s); Hs = fs.hvp_at()
-        lam_s = float(top_eigs(Hs, fs.n, k=1, tol=1e-8, ncv=20, like=fs.w0, return_vecs=False).evals[0])
-        kt['sb'] = dict(model=desc_s, reference=lam_s, starts=start_study(Hs, fs.n, fs.w0, lam_s, tol)); del Hs
-    checks, ratios = _hessian_verdict(ans, ts, err, kt, tol, ph is not None)
-    gemm = gemm_rate(dev, torch.float32, 256 if tiny else 1024 if dev.type == 'cpu' else 8192)
-    t_hvp = statistics.median(ts['sharpnb_trace']) / probes
-    return dict(problem=dict(model=desc, rows=len(y), n=fb.n, bn='running', tol=tol, probes=probes),
-                answers=dict(ans, reference=dict(eig=lam, tol=1e-8, n_hvp=ref.n_hvp), rel_err=err), convergence=kt,
-                checks=checks, times=ts, ratios=ratios, peers=dict(pyhessian=None if ph is None else 'pyhessian 0.1'),
-                efficiency=dict(hvp_floor=hv / gemm / 1e9 / t_hvp, hvp_flops=hv, gemm_gflops=gemm, hvp_s=t_hvp))
-
-# %% ../nbs/08c_bench.ipynb #df864dd4
-def _peer_curve(sb, lb, d, steps):
-    import loss_landscapes
-    from loss_landscapes.metrics import Loss
-    out = {}
-    for split, x, y in (('train', d.x_train, d.y_train), ('test', d.x_test, d.y_test)):
-        start = copy.deepcopy(sb).train()                   # BN: statistics of the batch (F1 has no dropout)
-        end = copy.deepcopy(lb)                             # the peer turns requires_grad off on both models
-        out[f'{split}_loss'] = loss_landscapes.linear_interpolation(start, end, Loss(nn.CrossEntropyLoss(), d.prep(x), y), steps).tolist()
-    return out
-
-def bench_parametric(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, test_rows:int|None=None,
-                     data:str='fashion-mnist', n_alpha:int|None=None, sb_run=None, lb_run=None, epochs:int|None=None,
-                     data_root=None, log=None, **_)->dict:
-    "The SB–LB parametric curve: sharpnb vs the naive state-dict loop (interpolated BN) and vs loss-landscapes (batch BN)"
-    dev = get_device(device)
-    rows, test_rows, n_alpha = rows or (256 if tiny else 2000), test_rows or (256 if tiny else 2000), n_alpha or (7 if tiny else 25)
-    d = bench_data('F1', data, rows, test_rows, dev, data_root)
-    sb, lb, desc = minimisers(d, sb_run, lb_run, epochs or (1 if tiny else 5), data_root=data_root, width=TINY_WIDTH if tiny else None)
-    alphas, steps_a = alpha_grid(n_alpha), (np.arange(n_alpha) + 1) / n_alpha
-    chunk = max(d.n_train, d.n_test)
-    impls = dict(naive=lambda: naive_parametric(sb, lb, d, alphas),
-                 sharpnb=lambda: parametric_curve(sb, lb, d, alphas, bn='interpolate'),
-                 sharpnb_batch=lambda: parametric_curve(sb, lb, d, steps_a, bn='batch', chunk=chunk))
-    ll = _peer('loss_landscapes')
-    if ll is not None: impls['loss_landscapes'] = lambda: _peer_curve(sb, lb, d, n_alpha)
-    ans, ts = alternate(impls, reps, dev, log=log)
-    dev_max = lambda a, b, k: max(abs(u - v) / max(1., abs(v)) for u, v in zip(a[k], b[k]))
-    keys = ('train_loss', 'test_loss')
-    diff = dict(naive={k: dev_max(ans['naive'], ans['sharpnb'], k) for k in keys + ('train_acc', 'test_acc')})
-    if ll is not None: diff['loss_landscapes'] = {k: dev_max(ans['loss_landscapes'], ans['sharpnb_batch'], k) for k in keys}
-    ratios = dict(naive=ratio(ts['naive'], ts['sharpnb']))
-    if ll is not None: ratios['loss_landscapes'] = ratio(ts['loss_landscapes'], ts['sharpnb_batch'])
-    keep = lambda c: {k: c[k] for k in keys if k in c}
-    return dict(problem=dict(models=desc, rows=d.n_train, test_rows=d.n_test, n_alpha=n_alpha, naive_alphas='linspace(-1, 2)',
-                             peer_alphas='k/steps, k = 1..steps', n_interpolated=ans['sharpnb']['n_interpolated']),
-                answers={k: keep(v) for k, v in ans.items()}, max_rel_diff=diff,
-                checks={k: all(v <= 1e-3 for v in dd.values()) for k, dd in diff.items()},
-                times=ts, ratios=ratios, peers=dict(loss_landscapes=None if ll is None else 'loss-landscapes 3.0.6'))
-
-# %% ../nbs/08c_bench.ipynb #e9619f36
-def bench_sweep(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist', bs=None,
-                seeds=None, epochs:int|None=None, parallel:int=2, data_root=None, log=None, k_vmap:int|None=None, **_)->dict:
-    "Batch-size × seed sweep: sequential in-process `train_run`s vs `run_sweep` (one process per run); K seeds vmapped vs one by one"
-    dev = get_device(device)
-    rows, epochs = rows or (256 if tiny else 2000), epochs or (1 if tiny else 2)
-    try: load_data(data, data_root, 'cpu', download=False)
-    except SharpnbError: data = 'synthetic'
-    bs = bs or ([128] if tiny else [batch_size(replace(SB, regime=r), rows) for r in ('SB', 'LB')])
-    seeds = seeds or ([0] if tiny else [0, 1])
-    test_rows = 64 if tiny else 500
-    root = Path(tempfile.mkdtemp(prefix='sharpnb-bench-sweep-'))
-    k = iter(range(10**6))
-    def sequential():
-        out = root/f'seq{next(k)}'
-        return {(b, s): train_run(replace(SB, data=data, bs=b, seed=s, n_epochs=epochs, subset=rows, test_subset=test_rows,
-                                          device=str(dev)), out/f'bs{b}_seed{s}', data_root=data_root, quiet=True)['train_loss']
-                for b in bs for s in seeds}
-    def sweep(p):
-        def run():
-            r = run_sweep('F1', data, bs, seeds, root/f'sweep{next(k)}', parallel=p, epochs=epochs, subset=rows, test_subset=test_rows,
-                          eps=(), device=str(dev), data_root=data_root, log=None)
-            return {(x['bs'], x['seed']): x['train_loss'] for x in r['rows']}
-        return run
-    impls = dict(sequential=sequential, sweep_p1=sweep(1))
-    if parallel > 1: impls[f'sweep_p{parallel}'] = sweep(parallel)
-    K = k_vmap or (8 if dev.type == 'cuda' else 2 if tiny else 4)
-    d = bench_data('F1', data, rows, test_rows, dev, data_root)
-    vcfg = replace(SB, data=data, bs=bs[0], n_epochs=epochs, subset=rows, test_subset=test_rows, device=str(dev))
-    def fit_sequential():
-        out = {}
-        for s in range(K):
-            set_seed(s); m = get_net('F1', d.shape, d.n_cls).to(dev)
-            out[s] = fit(m, d, replace(vcfg, seed=s), progress=False)[-1]['run_loss']
-        return out
-    def vmapped(): return dict(enumerate(h[-1]['run_loss'] for h in fit_seeds(vcfg, d, range(K))[1]))
-    impls.update(fit_sequential=fit_sequential, vmap=vmapped)
-    import shutil
-    env = os.environ.get('OMP_NUM_THREADS')
-    os.environ['OMP_NUM_THREADS'] = str(torch.get_num_threads())   # the run processes get this process's threads
-    try: ans, ts = alternate(impls, reps, dev, warmup=0 if tiny else 1, log=log)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-        if env is None: os.environ.pop('OMP_NUM_THREADS')
-        else: os.environ['OMP_NUM_THREADS'] = env
-    vm = {k: ans.pop(k) for k in ('fit_sequential', 'vmap')}
-    checks = {k: all(_close(v[key], ans['sequential'][key], 1e-3) for key in v) for k, v in ans.items()}
-    checks['vmap'] = all(_close(vm['vmap'][s], vm['fit_sequential'][s], 1e-2) for s in range(K))   # rounding grows over the steps
-    n_runs = len(bs) * len(seeds)
-    ratios = {k: ratio(ts['sequential'], ts[k]) for k in ans if k != 'sequential'}
-    ratios['vmap'] = ratio(ts['fit_sequential'], ts['vmap'])
-    return dict(problem=dict(net='F1', data=data, rows=rows, test_rows=test_rows, bs=bs, seeds=seeds, epochs=epochs, runs=n_runs,
-                             vmap=dict(bs=bs[0], seeds=K, what='fit_seeds (one vmapped model) vs fit per seed, in process')),
-                answers=dict({k: {f'bs{b}_seed{s}': l for (b, s), l in v.items()} for k, v in ans.items()},
-                             **{k: {f'seed{s}': l for s, l in v.items()} for k, v in vm.items()}),
-                checks=checks, times=ts, ratios=ratios,
-                efficiency=dict(overhead_per_run_s=(statistics.median(ts['sweep_p1']) - statistics.median(ts['sequential'])) / n_runs))
 
 # %% ../nbs/08c_bench.ipynb #1ec06bd5
 TARGETS = [  # suite, device, network (train), key in the result, goal, what
@@ -553,11 +202,11 @@ TARGETS = [  # suite, device, network (train), key in the result, goal, what
     ('sweep', 'cuda', None, 'ratios.vmap.median', 4.0, 'F1 SB, 8 seeds: one by one / vmapped (fit_seeds)'),
 ]
 
-def _flat(times:dict, pre='')->dict:
+def flat_times(times:dict, pre='')->dict:
     "{'SB.naive': [...], ...} from nested {'SB': {'naive': [...]}}"
     out = {}
     for k, v in times.items():
-        if isinstance(v, dict): out.update(_flat(v, f'{pre}{k}.'))
+        if isinstance(v, dict): out.update(flat_times(v, f'{pre}{k}.'))
         else: out[pre + k] = v
     return out
 
@@ -572,36 +221,6 @@ def check_targets(res:dict)->list:
     dev, net = torch.device(res['device']).type, _get(res, 'problem.net')
     return [dict(what=w, key=k, goal=g, measured=(m := _get(res, k)), met=None if m is None else bool(m >= g))
             for s, dv, n, k, g, w in TARGETS if s == res['suite'] and dv == dev and n in (None, net)]
-
-# %% ../nbs/08c_bench.ipynb #9e537012
-SUITES = dict(train=bench_train, sharpness=bench_sharpness, hessian=bench_hessian, parametric=bench_parametric, sweep=bench_sweep)
-
-def run_suite(suite:str,          # one of SUITES
-              device='cpu',       # 'cpu' or 'cuda'
-              tiny:bool=False,    # CI-sized problem (seconds)
-              reps:int|None=None, # timed rounds (default 5; 2 when tiny)
-              out=None,           # write the JSON record here
-              force:bool=False,   # replace an existing record at `out`
-              log=None, **kw)->dict:
-    "Run benchmark `suite` on `device`: the JSON-able record (problem, answers, times, ratios, limits, targets, load, provenance)"
-    if suite not in SUITES: raise SharpnbError(f"Unknown suite {suite!r}; use one of {', '.join(SUITES)}.")
-    dev = get_device(device)
-    reps = reps or (2 if tiny else 5)
-    if reps < 1: raise SharpnbError(f"--reps must be a positive integer, got {reps}.")
-    if out and Path(out).exists() and not force:
-        raise SharpnbError(f"{out} already holds a record; use --force to replace it, or another --out (nothing was run).")
-    t0, load0 = time.perf_counter(), os.getloadavg()
-    lim = machine_limits(dev, tiny)
-    res = dict(suite=suite, device=str(dev), tiny=tiny, reps=reps, threads=torch.get_num_threads(), limits_before=lim)
-    res.update(SUITES[suite](dev, tiny=tiny, reps=reps, log=log, limits=lim, **kw))
-    res['limits_after'] = machine_limits(dev, tiny)
-    res['agree'] = all(res['checks'].values()) if res.get('checks') else res.get('agree')
-    res['stats'] = {k: stats(v) for k, v in _flat(res['times']).items()}
-    res['targets'] = check_targets(res)
-    res['load'] = dict(before=load0, after=os.getloadavg(), cpus=os.cpu_count())
-    res['provenance'] = provenance(dev, seconds=time.perf_counter() - t0)
-    if out: save_json(res, out)
-    return res
 
 # %% ../nbs/08c_bench.ipynb #e4dd6e94
 def report(res:dict)->str:
@@ -636,39 +255,3 @@ def summary(root,            # directory of records (<suite>-<device>.json)
             m = '-' if t['measured'] is None else f"{t['measured']:.3g}"
             L.append(f"{f.stem:<22s} {str(r['agree']):>5s}  {t['what'][:70]:<70s} {t['goal']:6.3g} {m:>9s}  {t['met']}")
     return '\n'.join(L)
-
-# %% ../nbs/08c_bench.ipynb #24c0b4ed
-def bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
-    "Add the arguments of `sharpnb bench` to the (sub)parser `p`"
-    p.add_argument('--suite', required=True, choices=list(SUITES), help='which benchmark (one per process)')
-    p.add_argument('--device', default='cpu', help='cpu or cuda')
-    p.add_argument('--tiny', action='store_true', help='CI-sized problems (seconds)')
-    p.add_argument('--reps', type=positive_int, help='timed rounds (default 5; 2 with --tiny)')
-    p.add_argument('--rows', type=positive_int, help='training rows of the problem')
-    p.add_argument('--test-rows', type=positive_int, help='test rows (train, parametric)')
-    p.add_argument('--net', default='F1', help='network of the train suite (F1, F2, C1-C4)')
-    p.add_argument('--data', default='fashion-mnist', help="data set, or 'synthetic' (random images of the network's input shape)")
-    p.add_argument('--epochs', type=positive_int, help='train: epochs per timed call; others: epochs of the SB/LB pair trained here')
-    p.add_argument('--bs', type=positive_int, nargs='+', help='batch sizes (train: instead of SB and LB; sweep)')
-    p.add_argument('--seeds', type=int, nargs='+', help='sweep: trial seeds')
-    p.add_argument('--parallel', type=positive_int, default=2, help='sweep: processes at a time (also timed with 1)')
-    p.add_argument('--workers', type=int, help='train: DataLoader workers of the baseline (default 0 on the CPU, 4 on a GPU)')
-    p.add_argument('--sb-run', help='SB run directory (default: train a short pair here)')
-    p.add_argument('--lb-run', help='LB run directory')
-    p.add_argument('--data-root')
-    p.add_argument('--out', help='write the JSON record here')
-    p.add_argument('--force', action='store_true', help='replace an existing --out record')
-    p.add_argument('--quiet', action='store_true', help='no per-round lines')
-    return p
-
-def cmd_bench(a)->dict:
-    "Run `sharpnb bench`: one suite, printed as a report or as JSON"
-    kw = dict(rows=a.rows, test_rows=a.test_rows, net=a.net.upper(), data=a.data, epochs=a.epochs, bs=a.bs, seeds=a.seeds,
-              parallel=a.parallel, workers=a.workers, sb_run=a.sb_run, lb_run=a.lb_run, data_root=a.data_root)
-    if a.net.upper() not in NETS: raise SharpnbError(f"Unknown network {a.net!r}. The paper's networks are {', '.join(NETS)}.")
-    quiet = a.quiet or getattr(a, 'json', False)
-    res = run_suite(a.suite, a.device, tiny=a.tiny, reps=a.reps, out=a.out, force=a.force,
-                    log=None if quiet else (lambda s: print(s, file=sys.stderr, flush=True)),
-                    **{k: v for k, v in kw.items() if v is not None})
-    print(json.dumps(res, indent=1, default=str) if getattr(a, 'json', False) else report(res) + (f"\n-> {a.out}" if a.out else ''))
-    return res

@@ -131,7 +131,7 @@ def cmd_parametric(a):
     run_parametric(a)
 
 def cmd_bench(a):
-    from sharpnb.bench import cmd_bench as run_bench
+    from sharpnb.suites import cmd_bench as run_bench
     run_bench(a)
 
 # %% ../nbs/09_cli.ipynb #92ac89c0
@@ -241,7 +241,7 @@ def _parametric_args(sp):
     cmd_parametric_args(sp)
 
 def _bench_args(sp):
-    from sharpnb.bench import bench_args
+    from sharpnb.suites import bench_args
     bench_args(sp)
 
 COMMANDS = [  # (name, what it runs, its options, help)

@@ -6,7 +6,7 @@ import json, os, subprocess, sys
 import pytest
 import torch
 from conftest import ROOT, FMNIST, CACHE
-from sharpnb.bench import run_suite
+from sharpnb.suites import run_suite
 from sharpnb.cli import main
 
 DATA = 'fashion-mnist' if (FMNIST.exists() or CACHE.exists()) else 'synthetic'
