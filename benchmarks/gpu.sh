@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# The GPU benchmark run of issue #6 as one command. On a machine with a GPU, from the repository root:
+# The prepared GPU run (issues #6 and #16) as one command. On a machine with a GPU, from the repository root:
 #
-#   OUT=/some/dir bash benchmarks/gpu.sh                  # every suite on cuda, about 8 minutes on one H200
-#   OUT=/tmp/b bash benchmarks/gpu.sh --device cpu --tiny # the same script end to end at CI size (about 5 min on the loaded 2-core CPU)
+#   OUT=/some/dir bash benchmarks/gpu.sh                  # the convnet half, then every benchmark suite, within 9 minutes on one H200
+#   OUT=/tmp/b bash benchmarks/gpu.sh --device cpu --tiny # the same script end to end at CI size on the CPU
+#
+# First, the convnet half of the paper (issue #16): `sharpnb reproduce` of Tables 2, 3 and 4 and Figure 3 under
+# the profile gpu-conv (C1 and C2 on every Fashion-MNIST row at 1x28x28, SB 256 / LB 6,000, 3 seeds, 20 epochs;
+# --tiny: gpu-conv-tiny), committed-format results and their ledger under $OUT/results, within $CONV_LIMIT
+# seconds (default 330; SKIP_CONV=1 skips it). Then C3 and C4 trained end to end at a small size on synthetic
+# images (their CIFAR-100 cannot be had offline), then the benchmark suites in the time that is left.
+# `python tools/unpack_gpu.py $OUT/gpu-cuda.tgz` puts the results where the notebooks read them.
 #
 # From a session lent the device tool: `bash benchmarks/device-prep.sh` here, then ONE call
 #   run(command='PACK=1 OUT=$OUT bash benchmarks/gpu.sh', carry=['.carry'], timeout_s=600)
@@ -82,13 +89,31 @@ run() {   # run NAME ARGS...: one suite in one process, its record and log under
   [ $rc -eq 0 ] || { echo "FAILED: $name (exit $rc; see $name-$DEVICE.log)"; fail=1; }
   pack                                       # what is done so far survives a kill
 }
-run train      --suite train --net F1 --data "$DATA" "${TRAIN[@]}"
-run train-C1   --suite train --net C1 --data synthetic "${CONV[@]}"
-run train-C2   --suite train --net C2 --data synthetic "${CONV[@]}"
-run sharpness  --suite sharpness  --data "$DATA" "${SHARP[@]}"
-run hessian    --suite hessian    --data "$DATA" "${HESS[@]}"
-run parametric --suite parametric --data "$DATA" "${PARAM[@]}"
-run sweep      --suite sweep      --data "$DATA" "${SWEEP[@]}"
+CONVP=gpu-conv; [ ${#TINY[@]} -gt 0 ] && CONVP=gpu-conv-tiny
+if [ "$DATA" = fashion-mnist ] && [ "${SKIP_CONV:-0}" != 1 ]; then
+  conv_end=$(( $(date +%s) + ${CONV_LIMIT:-330} ))
+  for a in table2 table3 fig3 table4; do       # each artifact reuses the runs and measurements of the ones before (the ledger)
+    left=$(( conv_end - $(date +%s) ))
+    if [ "$left" -lt 30 ]; then echo "SKIPPED: conv $a (the convnet stage's ${CONV_LIMIT:-330}s are spent)"; [ $a = table4 ] || fail=1; continue; fi
+    echo "== conv $a ($CONVP profile, limit ${left}s)"
+    timeout "$left" $PY -m sharpnb.cli reproduce "$a" --profile "$CONVP" --results "$REC/results" --runs /tmp/sharpnb-conv-runs \
+      --device "$DEVICE" "${ROOT[@]}" > "$REC/conv-$a-$DEVICE.log" 2>&1 || { echo "FAILED: conv $a (see conv-$a-$DEVICE.log)"; [ $a = table4 ] || fail=1; }
+    tail -n 2 "$REC/conv-$a-$DEVICE.log"
+    pack
+  done
+else echo "SKIPPED: the convnet stage (SKIP_CONV=1, or no Fashion-MNIST here)"; fi
+SMALL=(--rows 64 --test-rows 32 --bs 32 --epochs 1 --reps 1)   # C3, C4: end to end, not timed for speed
+run train-C3   --suite train --net C3 --data synthetic "${SMALL[@]}"
+run train-C4   --suite train --net C4 --data synthetic "${SMALL[@]}"
+if [ "${SKIP_SUITES:-0}" != 1 ]; then          # SKIP_SUITES=1: the convnet stage and the C3/C4 smoke runs only
+  run train      --suite train --net F1 --data "$DATA" "${TRAIN[@]}"
+  run train-C1   --suite train --net C1 --data synthetic "${CONV[@]}"
+  run train-C2   --suite train --net C2 --data synthetic "${CONV[@]}"
+  run sharpness  --suite sharpness  --data "$DATA" "${SHARP[@]}"
+  run hessian    --suite hessian    --data "$DATA" "${HESS[@]}"
+  run parametric --suite parametric --data "$DATA" "${PARAM[@]}"
+  run sweep      --suite sweep      --data "$DATA" "${SWEEP[@]}"
+fi
 
 $PY -c "import sys; from sharpnb.bench import summary; print(summary(sys.argv[1], sys.argv[2]))" "$REC" "$DEVICE" \
   | tee "$REC/summary-$DEVICE.txt"

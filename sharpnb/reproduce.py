@@ -23,12 +23,13 @@ from .runs import *
 from .landscape import alpha_grid, parametric_curve
 from .measures import MEASURE_DEFAULTS, measures
 from .correlation import correlation_table
+from .study import PAPER_DATA, PAPER_TABLE2, PAPER_TABLE3
 
 # %% auto #0
 __all__ = ['PROFILES', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ledger', 'Run', 'Ctx', 'table1', 'table2', 'table3',
            'table4', 'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr',
-           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'pm', 'md_table', 'evidence', 'ledger_cost',
-           'cost_rows']
+           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'pm', 'md_table', 'evidence', 'conv_summary',
+           'ledger_cost', 'cost_rows']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -68,6 +69,13 @@ PROFILES = {
                     fig_nets=(('F2', 'timit'), ('C1', 'cifar10')), subset=None, n_epochs=100, seeds=(0, 1, 2, 3, 4),
                     remedy_seeds=(0, 1, 2, 3, 4), sweep_seeds=(0, 1), save_every=5, curve_every=5, warm_epochs=tuple(range(0, 101, 5)),
                     sweep_bs=(256, 512, 1000, 2000, 5000, 10000, 20000)),
+    # the convnet half on one GPU in minutes (benchmarks/gpu.sh): C1 and C2 on every Fashion-MNIST row at 1x28x28, the paper's protocol
+    'gpu-conv': Profile('gpu-conv', nets=(('C1', 'fashion-mnist'), ('C2', 'fashion-mnist')), fig_nets=(('C1', 'fashion-mnist'), ('C2', 'fashion-mnist')),
+                        subset=None, n_epochs=20, seeds=(0, 1, 2), save_every=0, device='cuda'),
+    # the same script at CI size on the CPU: every step of the GPU run (train, sharpness, the parametric line, pack, unpack) in
+    # a minute or two; C1 only (C2's 15M weights make one CPU solve a minute: its training runs in the script's smoke suites)
+    'gpu-conv-tiny': Profile('gpu-conv-tiny', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),),
+                             subset=128, test_subset=64, n_epochs=1, seeds=(0,), save_every=0, sharp_bn=('batch',), grid=5, p=5),
 }
 
 def _available(prof:Profile, pairs, data_root=None, log=print)->list:
@@ -502,6 +510,31 @@ def evidence(res:dict)->str:
     sub = 'all' if p['subset'] is None else f"{p['subset']:,}"
     return (f"Evidence: `{p['name']}` profile: {sub} training rows, {p['n_epochs']} epochs, seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}; "
             f"{v['device_name']}; {_minutes(v)}; sharpnb {v['sharpnb']} ({(v['git_sha'] or 'no git')[:12]}), torch {v['torch']}, {v['time'][:10]}.")
+
+
+def conv_summary(results_root='nbs/paper/results', profile:str='gpu-conv')->str|None:
+    "Markdown: Table 2's and Table 3's rows of `profile`'s networks (the GPU run's C1, C2) beside the paper's, with their evidence; None before they exist"
+    t2p, t3p = result_path('table2', profile, results_root), result_path('table3', profile, results_root)
+    if not t2p.exists(): return None
+    t2, rows = load_json(t2p), []
+    for key, r in t2['result'].items():
+        net, p = key.split('/')[0], PAPER_TABLE2.get(key.split('/')[0])
+        rows.append([f"ours: {r['net']} on {r['data']} ({r['n_train']:,} rows; SB {r['bs']['SB']}, LB {r['bs']['LB']}; {r['gap']['n']} seeds)",
+                     *(pm(r[k]) + ' %' for k in ('train_SB', 'train_LB', 'test_SB', 'test_LB')), f"{r['gap']['mean']:+.2f} ± {r['gap']['se']:.2f}"])
+        if p: rows.append([f'paper: {net} on {PAPER_DATA[net]}', *(f'{m:.2f} ± {s:.2f} %' for m, s in p), f'{p[2][0] - p[3][0]:+.2f}'])
+    out = md_table(['Table 2', 'Train SB', 'Train LB', 'Test SB', 'Test LB', 'gap SB − LB (± SE)'], rows) + '\n\n' + evidence(t2)
+    if not t3p.exists(): return out
+    t3, rows = load_json(t3p), []
+    for key, r in t3['result'].items():
+        net, eps = key.split('/')[0], r['eps']
+        for bn, ph in r['phi'].items():
+            rows.append([f'ours: {net}, BN {bn}', *(pm(ph[f'{reg}/{e:g}']) for e in eps for reg in ('SB', 'LB')),
+                         *(f"{ph[f'ratio/{e:g}']['mean']:.1f}×" for e in eps)])
+        p3 = PAPER_TABLE3.get(net)
+        if p3 and list(eps) == [1e-3, 5e-4]:
+            rows.append([f'paper: {net}', *(f'{m:.2f} ± {s:.2f}' for m, s in p3), f'{p3[1][0] / p3[0][0]:.1f}×', f'{p3[3][0] / p3[2][0]:.1f}×'])
+    head = ['Table 3', *(f'{reg}, ε = {e:g}' for e in eps for reg in ('SB', 'LB')), *(f'LB/SB, ε = {e:g}' for e in eps)]
+    return out + '\n\n' + md_table(head, rows) + '\n\n' + evidence(t3)
 
 # %% ../nbs/08a_reproduce.ipynb #1169e35a
 def ledger_cost(profile:str, results_root='nbs/paper/results')->dict:

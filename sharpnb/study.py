@@ -21,8 +21,8 @@ from .runs import *
 from .landscape import alpha_grid, parametric_curve, plot_parametric
 
 # %% auto #0
-__all__ = ['STUDY_PROFILES', 'PAPER_TABLE2', 'PAPER_TABLE3', 'StudyCfg', 'study_cfgs', 'run_study', 'study_title', 'table2',
-           'sharpness_table', 'plot_curves', 'plot_study', 'parametric_summary']
+__all__ = ['STUDY_PROFILES', 'PAPER_TABLE2', 'PAPER_DATA', 'PAPER_TABLE3', 'StudyCfg', 'study_cfgs', 'run_study', 'study_title',
+           'table2', 'sharpness_table', 'plot_curves', 'plot_study', 'parametric_summary']
 
 # %% ../nbs/08_study.ipynb #855bfcd5
 @dataclass(frozen=True)
@@ -100,12 +100,12 @@ def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, prog
     return res
 
 # %% ../nbs/08_study.ipynb #9645edee
-_PAPER_DATA = {'F1': 'mnist', 'F2': 'timit', 'C1': 'cifar10', 'C2': 'cifar10', 'C3': 'cifar100', 'C4': 'cifar100'}
+PAPER_DATA = {'F1': 'mnist', 'F2': 'timit', 'C1': 'cifar10', 'C2': 'cifar10', 'C3': 'cifar100', 'C4': 'cifar100'}
 
 def study_title(res:dict)->str:
     "One line saying what was run: network, data (and whether it stands in for the paper's), budget, seed"
     s, d = res['study'], res['data']
-    stand = '' if _PAPER_DATA.get(s['net'].upper()) == d['name'] else f" (stand-in for the paper's {_PAPER_DATA.get(s['net'].upper(), '?')})"
+    stand = '' if PAPER_DATA.get(s['net'].upper()) == d['name'] else f" (stand-in for the paper's {PAPER_DATA.get(s['net'].upper(), '?')})"
     rows = f"{d['n_train']} train rows" + (f", {d['note']}" if d['note'] else '')
     return f"{res['runs']['SB']['net']} on {d['name']}{stand}: {rows}, {s['n_epochs']} epochs, seed {s['seed']}"
 
@@ -117,7 +117,7 @@ def table2(res:dict)->str:
              f"{'ours (1 trial)':28s}" + ''.join(f"{pct(x):>12s}" for x in
                                                 (r['SB']['train_acc'], r['LB']['train_acc'], r['SB']['test_acc'], r['LB']['test_acc']))]
     p = PAPER_TABLE2.get(res['study']['net'].upper())
-    if p: lines.append(f"{'paper (5 trials, ' + _PAPER_DATA[res['study']['net'].upper()] + ')':28s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>12s}" for m, sd in p))
+    if p: lines.append(f"{'paper (5 trials, ' + PAPER_DATA[res['study']['net'].upper()] + ')':28s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>12s}" for m, sd in p))
     lines += ['', f"batch sizes: SB {r['SB']['bs']}, LB {r['LB']['bs']};  final train loss: SB {r['SB']['train_loss']:.4f}, LB {r['LB']['train_loss']:.4f}",
               f"generalization gap (test SB - test LB): {100*(r['SB']['test_acc'] - r['LB']['test_acc']):+.2f} points"
               + (f"; paper: {p[2][0] - p[3][0]:+.2f}" if p else ''),
@@ -148,7 +148,7 @@ def sharpness_table(res:dict)->str:
         lines.append(f"{'   LB / SB':34s}" + ''.join(f"{'':14s}{per['LB']['phi'][str(e)] / per['SB']['phi'][str(e)]:13.1f}x" for e in eps))
     p = PAPER_TABLE3.get(res['study']['net'].upper())
     if p and eps == [1e-3, 5e-4]:
-        lines.append(f"{'paper (5 trials, ' + _PAPER_DATA[res['study']['net'].upper()] + ')':34s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>14s}" for m, sd in p))
+        lines.append(f"{'paper (5 trials, ' + PAPER_DATA[res['study']['net'].upper()] + ')':34s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>14s}" for m, sd in p))
     notes = [f"{bn}/{reg} ε={r['eps']:g}: {r['note']}" for bn, per in res['sharpness'].items() for reg, x in per.items()
              for r in x['results'] if r.get('note')]
     return '\n'.join(lines + [f"note: {n}" for n in notes])

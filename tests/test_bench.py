@@ -74,7 +74,25 @@ def test_bad_input(tmp_path):
     if not torch.cuda.is_available():
         rc, err = run('bench', '--suite', 'train', '--device', 'cuda'); assert rc == 2 and 'no usable CUDA GPU' in err
 
-def test_gpu_script_covers_every_suite():
-    "benchmarks/gpu.sh is the prepared GPU run (it also runs on the CPU with --device cpu --tiny, about 5 minutes on a loaded 2-core box: not repeated here)"
+@pytest.mark.skipif(DATA != 'fashion-mnist', reason="Fashion-MNIST not installed: the convnet stage needs it")
+def test_gpu_run_end_to_end_on_the_cpu(tmp_path):
+    """benchmarks/gpu.sh at CI size on the CPU (its convnet stage and the C3/C4 runs; the benchmark suites run above), packed,
+    unpacked by tools/unpack_gpu.py, and read by the notebooks' `conv_summary`; an unpack over existing files is refused"""
     s = (ROOT/'benchmarks'/'gpu.sh').read_text()
     assert all(f'--suite {k}' in s for k in ('train', 'sharpness', 'hessian', 'parametric', 'sweep')) and '$OUT' in s
+    env = dict(os.environ, PACK='1', SKIP_SUITES='1', OUT=str(tmp_path/'out'), OMP_NUM_THREADS='1')
+    r = subprocess.run(['bash', 'benchmarks/gpu.sh', '--device', 'cpu', '--tiny'], env=env, cwd=ROOT, capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    assert sorted(p.name for p in (tmp_path/'out').iterdir()) == ['gpu-cpu.tgz', 'summary-cpu.txt']
+    unp = [sys.executable, str(ROOT/'tools'/'unpack_gpu.py'), str(tmp_path/'out'/'gpu-cpu.tgz'), '--results', str(tmp_path/'res'), '--records', str(tmp_path/'rec')]
+    assert subprocess.run(unp, capture_output=True, text=True).returncode == 0
+    names = sorted(p.name for p in (tmp_path/'res').iterdir())
+    assert names == ['fig3-gpu-conv-tiny.json', 'ledger-gpu-conv-tiny', 'table2-gpu-conv-tiny.json', 'table3-gpu-conv-tiny.json', 'table4-gpu-conv-tiny.json']
+    assert {'train-C3-cpu.json', 'train-C4-cpu.json', 'env-cpu.txt'} <= {p.name for p in (tmp_path/'rec').iterdir()}
+    from sharpnb.reproduce import conv_summary
+    from sharpnb.core import device_name, load_json
+    md = conv_summary(tmp_path/'res', 'gpu-conv-tiny')
+    dev = load_json(tmp_path/'res'/'table2-gpu-conv-tiny.json')['provenance']['device_name']
+    assert 'ours: C1' in md and 'paper: C1 on cifar10' in md and 'Table 3' in md and dev in md and dev.split(' (')[0] in device_name(torch.device('cpu'))
+    again = subprocess.run(unp, capture_output=True, text=True)
+    assert again.returncode == 2 and 'use --force' in again.stderr
