@@ -538,12 +538,12 @@ def conv_summary(results_root='nbs/paper/results', profile:str='gpu-conv')->str|
 
 # %% ../nbs/08a_reproduce.ipynb #1169e35a
 def ledger_cost(profile:str, results_root='nbs/paper/results')->dict:
-    "Per kind of work (train, sharpness, warm, eval), over the whole ledger of `profile`: count, wall and CPU seconds, each unit once"
+    "Per kind of work (train, sharpness, warm, eval, measures), over the whole ledger of `profile`: count, wall and CPU seconds, each unit once"
     led, work = Ledger(ledger_path(profile, results_root)), {}
     for name in led.names():
         rec = led.get(name)
         if 'cost' in rec: work[('train', name, '')] = rec['cost']
-        for kind in ('sharpness', 'warm', 'eval'):
+        for kind in ('sharpness', 'warm', 'eval', 'measures'):
             for k, v in rec.get(kind, {}).items(): work[(kind, name, k)] = v['cost']
     return work_summary(work)
 

@@ -265,9 +265,11 @@ def merge_json(path, key:str, value):
     finally: os.close(fd)
     return value
 
-def cached(run_dir, file:str, key:str, model:nn.Module, compute, force:bool=False, what:str='the measurement was')->dict:
+def cached(run_dir, file:str, key:str, model:nn.Module, compute, force:bool=False, what:str='the measurement was',
+           sha:str|None=None,   # `state_sha(model)`, when the caller has it already
+           )->dict:
     "The result stored under `key` in `run_dir/file` if it was made from `model`'s weights (and not `force`), else `compute()`, stored"
-    path, sha = Path(run_dir)/file, state_sha(model)
+    path, sha = Path(run_dir)/file, sha or state_sha(model)
     r = read_cache(path).get(key)
     if not force and isinstance(r, dict) and r.get('weights') == sha: return r
     r = dict(compute(), weights=sha)
@@ -294,7 +296,7 @@ def measure_sharpness(run_dir, model, data:Data, eps=(1e-3, 5e-4), p:int|None=No
     for e in eps:                                                       # each ε cached on its own: a kill keeps the finished ones
         solve = lambda e=e: model_sharpness(model, data.x_train, data.y_train, eps=[e], p=p, seed=seed, bn=bn, chunk=chunk, subset=subset,
                                             maxiter=maxiter, prep=data.prep, method=method, progress=progress, desc=f'{desc} eps={e:g}')
-        try: per[e] = cached(run_dir, 'sharpness.json', sharpness_key([e], **kw), model, solve, force, 'phi was')
+        try: per[e] = cached(run_dir, 'sharpness.json', sharpness_key([e], **kw), model, solve, force, 'phi was', sha=sha)
         except SaveFailed as err: raise SaveFailed(str(err), _joined(per | {e: err.result}, eps, key)) from None
     return _joined(per, eps, key)
 
