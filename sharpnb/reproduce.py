@@ -55,6 +55,8 @@ class Profile:
     random_starts:int=1          # random start points per minimiser in `starts`
     warm_epochs:tuple=(0, 3, 6, 9, 15, 21, 30)  # Figure 5: SB epochs to warm-start LB from
     corr_lr:tuple=()             # `corr`: learning rates other than the paper's, at SB and LB, for the seeds of Figure 4
+    sb_bs:int|None=None          # SB's batch size where it is not the paper's 256 (a scaled protocol keeps SB's share of the rows)
+    deviation:str=''             # how the profile departs from the paper's protocol, named on every table and figure it makes
     device:str='auto'
 
 PROFILES = {
@@ -74,6 +76,12 @@ PROFILES = {
                         subset=None, n_epochs=20, seeds=(0, 1, 2), save_every=0, device='cuda'),
     # the same script at CI size on the CPU: every step of the GPU run (train, sharpness, the parametric line, pack, unpack) in
     # a minute or two; C1 only (C2's 15M weights make one CPU solve a minute: its training runs in the script's smoke suites)
+    # C1 on these two cores, a scaled protocol: 10,000 stratified Fashion-MNIST rows, SB 51 = 0.51% of them (the paper's 256 of
+    # CIFAR-10's 50,000), LB 1,000 = 10%, 2 seeds; at about 100 s an epoch it is a few CPU-hours (resumable: checkpoints every 5 epochs)
+    'cpu-conv': Profile('cpu-conv', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),), subset=10000, n_epochs=30,
+                        seeds=(0, 1), save_every=5, sb_bs=51, device='cpu',
+                        deviation='scaled protocol: C1 on 10,000 Fashion-MNIST rows at 1×28×28 (paper: all of CIFAR-10), SB 51 (0.51% of '
+                                  'the rows, the paper\'s share), LB 1,000 (10%), 30 epochs, 2 seeds; dropout on in training, off in the metric'),
     'gpu-conv-tiny': Profile('gpu-conv-tiny', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),),
                              subset=128, test_subset=64, n_epochs=1, seeds=(0,), save_every=0, sharp_bn=('batch',), grid=5, p=5),
 }
@@ -133,13 +141,18 @@ class Ctx:
         return self._data[key]
     def cfg(self, net, data, regime='SB', seed=0, bs=None, **kw)->TrainCfg:
         p = self.prof
+        if bs is None and regime == 'SB': bs = p.sb_bs        # a scaled protocol's SB (None: the paper's 256)
         return TrainCfg(**{**dict(net=net, data=data, regime=regime, bs=bs, n_epochs=p.n_epochs, seed=seed, subset=p.subset,
                                   test_subset=p.test_subset, save_every=p.save_every, device=str(self.dev)), **kw})
     def _train(self, cfg, out, remedies):
         return train_run(cfg, out, resume=True, data=self.data(cfg.data, cfg.seed), log=self.log, quiet=True, remedies=remedies)
+    def run_name(self, cfg:TrainCfg, tag:str='')->str:
+        "The run's directory and ledger name: network, data, regime (or batch size) and seed"
+        sb = cfg.regime == 'SB' and cfg.bs == self.prof.sb_bs      # the profile's SB, named so at any batch size
+        return f"{cfg.net}-{cfg.data}-{cfg.regime if cfg.bs is None or sb else f'bs{cfg.bs}'}-s{cfg.seed}{tag}"
     def run(self, cfg:TrainCfg, tag:str='', remedies=None)->Run:
         "The finished run of `cfg`: from the ledger, or trained (resumed, found finished) and recorded there"
-        name = f"{cfg.net}-{cfg.data}-{cfg.regime if cfg.bs is None else f'bs{cfg.bs}'}-s{cfg.seed}{tag}"
+        name = self.run_name(cfg, tag)
         out, rec = self.root/name, self.ledger.get(name)
         spec = json.loads(json.dumps(dict(cfg={k: v for k, v in asdict(cfg).items() if k != 'device'}, remedies=remedies or {})))
         if rec and rec.get('spec') != spec:
@@ -509,7 +522,8 @@ def evidence(res:dict)->str:
              else p['seeds'][:1] if a in ('fig3', 'fig5', 'fig6', 'fig7') else p['seeds'])  # one-seed figures
     sub = 'all' if p['subset'] is None else f"{p['subset']:,}"
     return (f"Evidence: `{p['name']}` profile: {sub} training rows, {p['n_epochs']} epochs, seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}; "
-            f"{v['device_name']}; {_minutes(v)}; sharpnb {v['sharpnb']} ({(v['git_sha'] or 'no git')[:12]}), torch {v['torch']}, {v['time'][:10]}.")
+            f"{v['device_name']}; {_minutes(v)}; sharpnb {v['sharpnb']} ({(v['git_sha'] or 'no git')[:12]}), torch {v['torch']}, {v['time'][:10]}."
+            + (f" **Deviation from the paper**: {p['deviation']}." if p.get('deviation') else ''))
 
 
 def conv_summary(results_root='nbs/paper/results', profile:str='gpu-conv')->str|None:
