@@ -211,7 +211,7 @@ def _reproduce_args(sp):
     from sharpnb.reproduce import ARTIFACTS, PROFILES, reproduce
     D = lambda k: default_of(reproduce, k)
     sp.add_argument('artifact', help=' '.join(ARTIFACTS))
-    sp.add_argument('--profile', default=D('profile'), choices=list(PROFILES), help='quick (tests), cpu (12,000 rows), paper (every row, 5 seeds), full (GPU), gpu-conv (C1, C2 on one GPU; gpu-conv-tiny: its CI size)')
+    sp.add_argument('--profile', default=D('profile'), choices=list(PROFILES), help='quick (tests), cpu (12,000 rows), paper (every row, 5 seeds), full (GPU), cpu-conv (C1, a scaled protocol on the CPU), gpu-conv (C1, C2 on one GPU; gpu-conv-tiny: its CI size)')
     sp.add_argument('--results', default=D('results_root'), help='where result files are written')
     sp.add_argument('--runs', default=D('runs_root'), help='where run directories are kept')
     sp.add_argument('--device'); sp.add_argument('--data-root')

@@ -4,13 +4,18 @@
 # recomputed, and every finished run and measurement is in the committed ledger (nbs/paper/results/ledger-paper/),
 # so a re-run on any machine continues where the last one stopped. Several CPU-hours on two cores.
 # Usage: bash tools/paper.sh [ARTIFACT ...]   (default: all, in the order below)
+#        PROFILE=cpu-conv bash tools/paper.sh  (C1's scaled protocol on the CPU, #16: Tables 2 and 3 and Figure 3; a few CPU-hours)
 set -euo pipefail
+profile="${PROFILE:-paper}"
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 arts=("$@")
-[ ${#arts[@]} -gt 0 ] || arts=(table2 table3 fig3 fig7 starts fig6 table4 fig4 fig5 table7 table6 sam lrscale corr)
+if [ ${#arts[@]} -eq 0 ]; then
+  if [ "$profile" = paper ]; then arts=(table2 table3 fig3 fig7 starts fig6 table4 fig4 fig5 table7 table6 sam lrscale corr)
+  else arts=(table2 table3 fig3); fi
+fi
 for a in "${arts[@]}"; do
   echo "== $(date -u +%H:%M:%S) $a"
-  PYTHONUNBUFFERED=1 .venv/bin/sharpnb reproduce "$a" --profile paper
-  echo "== $(date -u +%H:%M:%S) $a done: nbs/paper/results/$a-paper.json"
+  PYTHONUNBUFFERED=1 .venv/bin/sharpnb reproduce "$a" --profile "$profile"
+  echo "== $(date -u +%H:%M:%S) $a done: nbs/paper/results/$a-$profile.json"
 done
