@@ -1,7 +1,7 @@
 """Build the docs site offline, without Quarto.
 
 nbdev-proc-nbs renders each notebook for the docs (frontmatter, show_doc API docs) into _proc/;
-each processed notebook is then executed (cells flagged slow/gpu skipped, exactly as nbdev-test does)
+each processed notebook is then executed (cells flagged slow/gpu skipped, exactly as nbdev-test does: this is the test command's one run of the notebooks' tests)
 so that every figure is current, and Jupyter's nbconvert HTML exporter writes it to _docs/ with a
 navigation sidebar. MathJax 2 is bundled from the jupyter-server-mathjax package, so math renders
 without a network. Quarto users get the same pages from `nbdev-docs` with _quarto.yml.
@@ -98,8 +98,10 @@ def main():
         if EXEC.exists(): shutil.rmtree(EXEC)
         shutil.copytree(ROOT/'nbs', EXEC, ignore=shutil.ignore_patterns('_*', '.ipynb_checkpoints'))
         from nbdev.test import test_nb
-        failed = []
+        import torch
+        failed, threads = [], torch.get_num_threads()
         for p in sorted(EXEC.rglob('*.ipynb')):
+            torch.set_num_threads(threads)     # as in a fresh kernel: a notebook that pins one thread does not pin the next
             ok, secs = test_nb(p, skip_flags=['slow', 'gpu'], save=True, basepath=ROOT)
             print(f'executed {p.relative_to(EXEC)} in {secs:.1f}s' + ('' if ok else '  FAILED'), flush=True)
             if not ok: failed.append(p)
