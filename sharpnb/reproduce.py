@@ -144,6 +144,10 @@ class Ctx:
         if bs is None and regime == 'SB': bs = p.sb_bs        # a scaled protocol's SB (None: the paper's 256)
         return TrainCfg(**{**dict(net=net, data=data, regime=regime, bs=bs, n_epochs=p.n_epochs, seed=seed, subset=p.subset,
                                   test_subset=p.test_subset, save_every=p.save_every, device=str(self.dev)), **kw})
+    def bs_cfg(self, net, data, bs:int, seed:int, n_train:int, **kw)->TrainCfg:
+        "The run at batch size `bs`: the profile's SB or LB where `bs` is theirs (one run, shared by every artifact), else SB's settings at `bs`"
+        regime = {batch_size(self.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}.get(bs)
+        return self.cfg(net, data, regime, seed, **kw) if regime else self.cfg(net, data, 'SB', seed, bs=bs, **kw)
     def _train(self, cfg, out, remedies):
         return train_run(cfg, out, resume=True, data=self.data(cfg.data, cfg.seed), log=self.log, quiet=True, remedies=remedies)
     def run_name(self, cfg:TrainCfg, tag:str='')->str:
@@ -295,12 +299,9 @@ def fig4(ctx:Ctx)->dict:
     for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
         rows, bn = [], ctx.prof.sharp_bn[0]
         n_train = ctx.data(data, ctx.prof.seeds[0]).n_train
-        regime_bs = {batch_size(ctx.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}
         for bs in ctx.prof.sweep_bs:
             if bs > n_train: continue
-            # the SB and LB sizes reuse Table 2's runs (same config, same seed) instead of training them again
-            runs = [ctx.run(ctx.cfg(net, data, regime_bs[bs], s) if bs in regime_bs else ctx.cfg(net, data, 'SB', s, bs=bs))
-                    for s in ctx.prof.sweep_seeds]
+            runs = [ctx.run(ctx.bs_cfg(net, data, bs, s, n_train)) for s in ctx.prof.sweep_seeds]   # SB's and LB's are Table 2's runs
             sh = [ctx.sharp(r, ctx.prof.eps, bn=bn, seed=r.cfg.seed) for r in runs]
             rows.append(dict(bs=bs, seeds=list(ctx.prof.sweep_seeds), steps_per_epoch=-(-n_train // bs),
                              **{k: _stats([100 * r.result[k] for r in runs]) for k in ('test_acc', 'train_acc')},
@@ -423,8 +424,8 @@ def _corr_points(ctx:Ctx, net:str, data:str, n_train:int)->list:
     "(cfg, run tag, axes) of every minimiser of `corr`"
     regime_bs = {batch_size(ctx.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}
     lr0 = default_of(TrainCfg, 'lr')
-    pts = [(ctx.cfg(net, data, regime_bs[bs], s) if bs in regime_bs else ctx.cfg(net, data, 'SB', s, bs=bs), '', dict(bs=bs, lr=lr0, seed=s))
-           for bs in ctx.prof.sweep_bs if bs <= n_train for s in ctx.prof.sweep_seeds]
+    pts = [(ctx.bs_cfg(net, data, bs, s, n_train), '', dict(bs=bs, lr=lr0, seed=s)) for bs in ctx.prof.sweep_bs if bs <= n_train
+           for s in ctx.prof.sweep_seeds]
     pts += [(ctx.cfg(net, data, reg, s), '', dict(bs=bs, lr=lr0, seed=s)) for bs, reg in regime_bs.items()
             for s in ctx.prof.seeds if s not in ctx.prof.sweep_seeds]
     pts += [(ctx.cfg(net, data, reg, s, lr=lr), f'-lr{lr:g}', dict(bs=bs, lr=lr, seed=s)) for lr in ctx.prof.corr_lr
