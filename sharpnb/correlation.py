@@ -44,12 +44,14 @@ def granulated(rows:list, measure:str, target:str, axes:list)->dict:
 
 # %% ../nbs/06c_correlation.ipynb #cor00013
 def tau_interval(x, y, level:float=0.9, n:int=2000, seed:int=0)->tuple:
-    "A `level` percentile bootstrap interval of Kendall's τ of (`x`, `y`), resampling the pairs"
+    "A `level` percentile bootstrap interval of Kendall's τ of (`x`, `y`), resampling the pairs; resamples where τ is undefined are dropped"
     x, y = np.asarray(x, float), np.asarray(y, float)
     if len(x) < 3: return (float('nan'), float('nan'))
-    res = stats.bootstrap((x, y), lambda a, b: kendall(a, b), paired=True, vectorized=False, n_resamples=n, confidence_level=level,
-                          method='percentile', random_state=np.random.default_rng(seed))
-    lo, hi = res.confidence_interval
+    # by hand, not scipy.stats.bootstrap: one resample with a constant side (τ undefined) would make its whole interval NaN
+    idx = np.random.default_rng(seed).integers(0, len(x), size=(n, len(x)))
+    taus = np.array([kendall(x[i], y[i]) for i in idx]); taus = taus[np.isfinite(taus)]
+    if len(taus) < n / 2: return (float('nan'), float('nan'))                  # mostly undefined: no interval
+    lo, hi = np.quantile(taus, [(1 - level) / 2, (1 + level) / 2])
     return (float(lo), float(hi))
 
 # %% ../nbs/06c_correlation.ipynb #cor00016
