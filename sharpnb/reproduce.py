@@ -57,6 +57,7 @@ class Profile:
     corr_lr:tuple=()             # `corr`: learning rates other than the paper's, at SB and LB, for the seeds of Figure 4
     sb_bs:int|None=None          # SB's batch size where it is not the paper's 256 (a scaled protocol keeps SB's share of the rows)
     deviation:str=''             # how the profile departs from the paper's protocol, named on every table and figure it makes
+    measure_settings:dict=field(default_factory=dict)  # `corr`: settings of `sharpnb.measures.measures` other than its defaults
     device:str='auto'
 
 PROFILES = {
@@ -442,14 +443,15 @@ def measure_values(res:dict)->dict:
 
 def corr(ctx:Ctx)->dict:
     "Beyond the paper: every sharpness measure of the profile's minimisers against their generalization gap (Kendall's τ, granulated)"
-    out, settings = {}, {k: (list(v) if isinstance(v, tuple) else v) for k, v in MEASURE_DEFAULTS.items()}
-    key = f'measures-{config_hash(settings)}'
+    kw = dict(ctx.prof.measure_settings)
+    out, settings = {}, {k: (list(v) if isinstance(v, tuple) else v) for k, v in {**MEASURE_DEFAULTS, **kw}.items()}
+    key = f'measures-{config_hash(settings)}'                 # the defaults' key is unchanged by an empty `measure_settings`
     for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
         rows = []
         for cfg, tag, axes in _corr_points(ctx, net, data, ctx.data(data, ctx.prof.seeds[0]).n_train):
             run, d = ctx.run(cfg, tag), ctx.data(data, cfg.seed)
             if ctx.log and f'final|{key}' not in ctx.ledger.get(run.name).get('measures', {}): ctx.log(f'measures {run.name}')
-            r = ctx.measure(run, 'final', key, lambda m: measures(m, d), kind='measures')
+            r = ctx.measure(run, 'final', key, lambda m: measures(m, d, **kw), kind='measures')
             res = run.result
             rows.append(dict(axes, run=run.name, train_acc=100 * res['train_acc'], test_acc=100 * res['test_acc'], test_loss=res['test_loss'],
                              gap=100 * (res['train_acc'] - res['test_acc']), **measure_values(r)))
