@@ -75,14 +75,13 @@ PROFILES = {
     # the convnet half on one GPU in minutes (benchmarks/gpu.sh): C1 and C2 on every Fashion-MNIST row at 1x28x28, the paper's protocol
     'gpu-conv': Profile('gpu-conv', nets=(('C1', 'fashion-mnist'), ('C2', 'fashion-mnist')), fig_nets=(('C1', 'fashion-mnist'), ('C2', 'fashion-mnist')),
                         subset=None, n_epochs=20, seeds=(0, 1, 2), save_every=0, device='cuda'),
-    # the same script at CI size on the CPU: every step of the GPU run (train, sharpness, the parametric line, pack, unpack) in
-    # a minute or two; C1 only (C2's 15M weights make one CPU solve a minute: its training runs in the script's smoke suites)
-    # C1 on these two cores, a scaled protocol: 10,000 stratified Fashion-MNIST rows, SB 51 = 0.51% of them (the paper's 256 of
-    # CIFAR-10's 50,000), LB 1,000 = 10%, 2 seeds; at about 100 s an epoch it is a few CPU-hours (resumable: checkpoints every 5 epochs)
+    # C1 on these two cores at a scaled protocol (its `deviation`); about 100 s an SB epoch, a few CPU-hours, resumable (a checkpoint every 5 epochs)
     'cpu-conv': Profile('cpu-conv', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),), subset=10000, n_epochs=30,
                         seeds=(0, 1), save_every=5, sb_bs=51, device='cpu',
                         deviation='scaled protocol: C1 on 10,000 Fashion-MNIST rows at 1×28×28 (paper: all of CIFAR-10), SB 51 (0.51% of '
                                   'the rows, the paper\'s share), LB 1,000 (10%), 30 epochs, 2 seeds; dropout on in training, off in the metric'),
+    # the same script at CI size on the CPU: every step of the GPU run (train, sharpness, the parametric line, pack, unpack) in
+    # a minute or two; C1 only (C2's 15M weights make one CPU solve a minute: its training runs in the script's smoke suites)
     'gpu-conv-tiny': Profile('gpu-conv-tiny', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),),
                              subset=128, test_subset=64, n_epochs=1, seeds=(0,), save_every=0, sharp_bn=('batch',), grid=5, p=5),
 }
@@ -145,9 +144,12 @@ class Ctx:
         if bs is None and regime == 'SB': bs = p.sb_bs        # a scaled protocol's SB (None: the paper's 256)
         return TrainCfg(**{**dict(net=net, data=data, regime=regime, bs=bs, n_epochs=p.n_epochs, seed=seed, subset=p.subset,
                                   test_subset=p.test_subset, save_every=p.save_every, device=str(self.dev)), **kw})
+    def regimes(self, net, data, n_train:int)->dict:
+        "{batch size: 'SB' or 'LB'} of the profile's two regimes on `n_train` rows"
+        return {batch_size(self.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}
     def bs_cfg(self, net, data, bs:int, seed:int, n_train:int, **kw)->TrainCfg:
         "The run at batch size `bs`: the profile's SB or LB where `bs` is theirs (one run, shared by every artifact), else SB's settings at `bs`"
-        regime = {batch_size(self.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}.get(bs)
+        regime = self.regimes(net, data, n_train).get(bs)
         return self.cfg(net, data, regime, seed, **kw) if regime else self.cfg(net, data, 'SB', seed, bs=bs, **kw)
     def _train(self, cfg, out, remedies):
         return train_run(cfg, out, resume=True, data=self.data(cfg.data, cfg.seed), log=self.log, quiet=True, remedies=remedies)
@@ -423,7 +425,7 @@ sam, lrscale = _beyond('sam'), _beyond('lrscale')
 # %% ../nbs/08a_reproduce.ipynb #corr0002
 def _corr_points(ctx:Ctx, net:str, data:str, n_train:int)->list:
     "(cfg, run tag, axes) of every minimiser of `corr`"
-    regime_bs = {batch_size(ctx.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}
+    regime_bs = ctx.regimes(net, data, n_train)
     lr0 = default_of(TrainCfg, 'lr')
     pts = [(ctx.bs_cfg(net, data, bs, s, n_train), '', dict(bs=bs, lr=lr0, seed=s)) for bs in ctx.prof.sweep_bs if bs <= n_train
            for s in ctx.prof.sweep_seeds]
