@@ -17,7 +17,7 @@ from torch import nn
 from .core import *
 from .data import Data, load_data, stratified_subset, synth_classification, take_subset
 from .models import NETS, get_net, mlp
-from .train import SB, batch_size, fit
+from .train import SB, batch_size, conv_layout, fit
 from .runs import load_run
 
 # %% auto #0
@@ -158,9 +158,7 @@ def bench_model(net, data, seed=0, width=None):
     "Network `net` for `data`, seeded; a fully connected one at `width` units per layer if given"
     if width is None or not net.startswith('F'): m = get_net(net, data.shape, data.n_cls, seed=seed)
     else: torch.manual_seed(seed); m = mlp(data.shape, data.n_cls, depth=NETS[net][1]['depth'], width=width)
-    m = m.to(data.device)
-    if data.device.type == 'cuda' and len(data.shape) == 3: m = m.to(memory_format=torch.channels_last)   # as sharpnb.train
-    return m
+    return conv_layout(m.to(data.device))   # as sharpnb.train: the naive loop and fit get the same layout
 
 def minimisers(data:Data, sb_run=None, lb_run=None, epochs:int=5, net:str='F1', data_root=None, width=None)->tuple:
     "(SB model, LB model, description): loaded from the run directories, or a short SB/LB pair trained on `data`"

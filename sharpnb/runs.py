@@ -143,7 +143,6 @@ def _train_job(job:_Job, resume, force, data_root, data, tfm, step, quiet, progr
     dev = job.d.device if job.d is not None else get_device(cfg.device)
     data = (data if data is not None else load_data(cfg.data, data_root, dev, cfg.subset, cfg.test_subset, seed=cfg.seed)).to(dev)
     model = build_model(cfg, data).to(dev)
-    if dev.type == 'cuda' and len(data.shape) == 3: model = model.to(memory_format=torch.channels_last)
     kw = dict(model=model, cfg=cfg, tfm=tfm, step=step, bs_at=None, lr_at=None, opt=None)
     if job.remedies:                                     # may change the model (ghost BN): before the optimizer
         rk = remedy_kwargs(job.remedies, model, data, cfg)

@@ -23,7 +23,8 @@ from .dist import DistFit
 
 # %% auto #0
 __all__ = ['SB_BS', 'LB_FRACTION', 'SB', 'LB', 'TrainCfg', 'batch_size', 'check_cfg', 'plain_step', 'opt_spec', 'make_opt',
-           'TrainingDiverged', 'epoch_seed', 'fit', 'checkpoint', 'build_model', 'fit_seeds']
+           'TrainingDiverged', 'epoch_seed', 'fit', 'convolves', 'conv_layout', 'checkpoint', 'build_model',
+           'fit_seeds']
 
 # %% ../nbs/04_train.ipynb #e0bf1d03
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         )->list:
     "Train `model` on `data` with `cfg`; returns the per-epoch history"
     from tqdm.auto import tqdm
+    conv_layout(model)
     opt = opt or make_opt(model, cfg)
     history, start = [], 0
     if state is not None:
@@ -162,7 +164,7 @@ class _Loop:
 
     def prep(self, xb):
         xb = self.data.prep(xb)
-        return xb.contiguous(memory_format=torch.channels_last) if self.data.device.type == 'cuda' and len(self.data.shape) == 3 else xb
+        return xb.contiguous(memory_format=torch.channels_last) if xb.dim() == 4 and convolves(self.model) else xb
 
     def evaluate(self, x, y)->dict:
         c = self.cfg
@@ -197,6 +199,12 @@ def _epoch(L:_Loop, epoch:int)->dict:
     L.history.append(dict(epoch=epoch + 1, bs=ebs, run_loss=run_loss, train_loss=tr['loss'], train_acc=tr['acc'],
                           test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
     return L.history[-1]
+
+def convolves(model:nn.Module)->bool: return any(isinstance(m, nn.Conv2d) for m in model.modules())
+
+def conv_layout(model:nn.Module)->nn.Module:
+    "`model`, changed in place to channels_last if it convolves (C1-C4): oneDNN on a CPU and cuDNN on a GPU run NHWC convolutions faster"
+    return model.to(memory_format=torch.channels_last) if convolves(model) else model
 
 def checkpoint(model, opt, history)->dict:
     "The resumable state after the last epoch of `history`"
