@@ -141,7 +141,8 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         history, start = list(state['history']), int(state['epoch'])
     hk = DistFit(model, dist) if dist is not None and dist.world > 1 else None
     if hk is not None and dist.rank != 0: progress, log = False, None
-    L = _Loop(model, model if hk is None else hk.net, opt, data, cfg, tfm, step, hk, batch_size(cfg, data.n_train), bs_at, lr_at, history)
+    L = _Loop(model, model if hk is None else hk.net, opt, data, cfg, tfm, step, hk, batch_size(cfg, data.n_train), bs_at, lr_at, history,
+              convolves(model))
     bar = tqdm(range(start, cfg.n_epochs), initial=start, total=cfg.n_epochs, desc=f'{cfg.net} bs={L.bs}',
                disable=(None if progress is None else not progress), leave=False)
     try:
@@ -161,10 +162,11 @@ class _Loop:
     "What one epoch of `fit` works with"
     model:nn.Module; net:nn.Module; opt:object; data:Data; cfg:TrainCfg; tfm:object; step:object
     hk:object; bs:int; bs_at:object; lr_at:object; history:list
+    nhwc:bool=False        # batches channels_last (the model convolves): decided once, not per batch
 
     def prep(self, xb):
         xb = self.data.prep(xb)
-        return xb.contiguous(memory_format=torch.channels_last) if xb.dim() == 4 and convolves(self.model) else xb
+        return xb.contiguous(memory_format=torch.channels_last) if self.nhwc and xb.dim() == 4 else xb
 
     def evaluate(self, x, y)->dict:
         c = self.cfg
