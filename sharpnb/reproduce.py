@@ -542,7 +542,7 @@ def conv_summary(results_root='nbs/paper/results', profile:str='gpu-conv')->str|
                      *(pm(r[k]) + ' %' for k in ('train_SB', 'train_LB', 'test_SB', 'test_LB')), f"{r['gap']['mean']:+.2f} ± {r['gap']['se']:.2f}"])
         if p: rows.append([f'paper: {net} on {PAPER_DATA[net]}', *(f'{m:.2f} ± {s:.2f} %' for m, s in p), f'{p[2][0] - p[3][0]:+.2f}'])
     out = md_table(['Table 2', 'Train SB', 'Train LB', 'Test SB', 'Test LB', 'gap SB − LB (± SE)'], rows) + '\n\n' + evidence(t2)
-    if not t3p.exists(): return out
+    if not t3p.exists(): return out + f"\n\nTable 3 of the `{profile}` profile is not computed yet (`sharpnb reproduce table3 --profile {profile}`)."
     t3, rows = load_json(t3p), []
     for key, r in t3['result'].items():
         net, eps = key.split('/')[0], r['eps']

@@ -77,5 +77,10 @@ def test_gpu_run_end_to_end_on_the_cpu(tmp_path):
     md = conv_summary(tmp_path/'res', 'gpu-conv-tiny')
     dev = load_json(tmp_path/'res'/'table2-gpu-conv-tiny.json')['provenance']['device_name']
     assert 'ours: C1' in md and 'paper: C1 on cifar10' in md and 'Table 3' in md and dev in md and dev.split(' (')[0] in device_name(torch.device('cpu'))
+    (tmp_path/'res'/'table3-gpu-conv-tiny.json').rename(tmp_path/'t3.json')       # Table 2 landed, Table 3 not yet: said so
+    md2 = conv_summary(tmp_path/'res', 'gpu-conv-tiny')
+    assert md2.startswith(md.split('\n\n| Table 3')[0]) and md2.endswith('Table 3 of the `gpu-conv-tiny` profile is not computed yet '
+                                                                  '(`sharpnb reproduce table3 --profile gpu-conv-tiny`).')
+    (tmp_path/'t3.json').rename(tmp_path/'res'/'table3-gpu-conv-tiny.json')
     again = subprocess.run(unp, capture_output=True, text=True)
     assert again.returncode == 2 and 'use --force' in again.stderr
