@@ -75,7 +75,7 @@ PROFILES = {
     # the convnet half on one GPU in minutes (benchmarks/gpu.sh): C1 and C2 on every Fashion-MNIST row at 1x28x28, the paper's protocol
     'gpu-conv': Profile('gpu-conv', nets=(('C1', 'fashion-mnist'), ('C2', 'fashion-mnist')), fig_nets=(('C1', 'fashion-mnist'), ('C2', 'fashion-mnist')),
                         subset=None, n_epochs=20, seeds=(0, 1, 2), save_every=0, device='cuda'),
-    # C1 on these two cores at a scaled protocol (its `deviation`); about 100 s an SB epoch, a few CPU-hours, resumable (a checkpoint every 5 epochs)
+    # C1 on these two cores at a scaled protocol (its `deviation`); measured at one torch thread: about 50 s an epoch (SB or LB, half an hour a run), Figure 3 an hour, a Table 3 sharpness call (two ε) 15-25 min; about six hours of one-thread work in all, resumable (a checkpoint every 5 epochs)
     'cpu-conv': Profile('cpu-conv', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),), subset=10000, n_epochs=30,
                         seeds=(0, 1), save_every=5, sb_bs=51, device='cpu',
                         deviation='scaled protocol: C1 on 10,000 Fashion-MNIST rows at 1×28×28 (paper: all of CIFAR-10), SB 51 (0.51% of '
