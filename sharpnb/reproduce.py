@@ -59,15 +59,21 @@ class Profile:
     deviation:str=''             # how the profile departs from the paper's protocol, named on every table and figure it makes
     measure_settings:dict=field(default_factory=dict)  # `corr`: settings of `sharpnb.measures.measures` other than its defaults
     device:str='auto'
+    stop:tuple|None=field(default=None, metadata={'omit_default': True})  # plateau rule of every run (TrainCfg.stop); n_epochs is then its cap
 
 PROFILES = {
     'quick': Profile('quick', subset=1000, test_subset=1000, n_epochs=2, seeds=(0,), remedy_seeds=(0,), save_every=1, curve_every=1, p=5, grid=5,
                      sweep_bs=(100, 256), warm_epochs=(0, 2), sharp_bn=('batch',)),
     'cpu': Profile('cpu', device='cpu'),
     # the paper's protocol on every Fashion-MNIST row: SB 256 is 0.43% of the rows (the paper's share), LB 6,000
-    'paper': Profile('paper', nets=(('F1', 'fashion-mnist'), ('F1', 'mnist')), subset=None, seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=3, curve_every=3,
+    'paper': Profile('paper', nets=(('F1', 'fashion-mnist'),), subset=None, seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=3, curve_every=3,
                      sweep_bs=(64, 128, 256, 512, 1024, 2048, 6000, 12000, 24000), sweep_seeds=(0, 1), start_seeds=(0, 1), random_starts=3,
                      warm_epochs=(0, 3, 6, 9, 12, 15, 18, 24, 30), corr_lr=(5e-4, 2e-3), device='cpu'),
+    # F1 on the paper's own data (MNIST, `sharpnb data --fetch mnist`) under the paper's "until the loss ceased to improve":
+    # stop once the 5-epoch mean training loss fell by less than 1 % over 10 epochs, at most 150 epochs
+    'paper-mnist': Profile('paper-mnist', nets=(('F1', 'mnist'),), fig_nets=(('F1', 'mnist'),), subset=None, n_epochs=150, stop=(5, 10, 0.01),
+                           seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=5, curve_every=5, sweep_seeds=(0, 1), device='cpu',
+                           sweep_bs=(64, 128, 256, 512, 1024, 2048, 6000, 12000, 24000)),
     'full': Profile('full', nets=(('F1', 'mnist'), ('F2', 'timit'), ('C1', 'cifar10'), ('C2', 'cifar10'), ('C3', 'cifar100'), ('C4', 'cifar100')),
                     fig_nets=(('F2', 'timit'), ('C1', 'cifar10')), subset=None, n_epochs=100, seeds=(0, 1, 2, 3, 4),
                     remedy_seeds=(0, 1, 2, 3, 4), sweep_seeds=(0, 1), save_every=5, curve_every=5, warm_epochs=tuple(range(0, 101, 5)),
@@ -77,9 +83,10 @@ PROFILES = {
                         subset=None, n_epochs=20, seeds=(0, 1, 2), save_every=0, device='cuda'),
     # C1 on these two cores at a scaled protocol (its `deviation`); measured at one torch thread: about 50 s an epoch (SB or LB, half an hour a run), Figure 3 an hour, a Table 3 sharpness call (two ε) 15-25 min; about six hours of one-thread work in all, resumable (a checkpoint every 5 epochs)
     'cpu-conv': Profile('cpu-conv', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),), subset=10000, n_epochs=30,
-                        seeds=(0, 1), save_every=5, sb_bs=51, device='cpu',
+                        seeds=(0, 1, 2, 3, 4), save_every=5, sb_bs=51, device='cpu',
                         deviation='scaled protocol: C1 on 10,000 Fashion-MNIST rows at 1×28×28 (paper: all of CIFAR-10), SB 51 (0.51% of '
-                                  'the rows, the paper\'s share), LB 1,000 (10%), 30 epochs, 2 seeds; dropout on in training, off in the metric'),
+                                  'the rows, the paper\'s share), LB 1,000 (10%), 30 epochs (a fixed budget, not the paper\'s stopping rule); '
+                                  'dropout on in training, off in the metric'),
     # the same script at CI size on the CPU: every step of the GPU run (train, sharpness, the parametric line, pack, unpack) in
     # a minute or two; C1 only (C2's 15M weights make one CPU solve a minute: its training runs in the script's smoke suites)
     'gpu-conv-tiny': Profile('gpu-conv-tiny', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),),
@@ -143,7 +150,7 @@ class Ctx:
         p = self.prof
         if bs is None and regime == 'SB': bs = p.sb_bs        # a scaled protocol's SB (None: the paper's 256)
         return TrainCfg(**{**dict(net=net, data=data, regime=regime, bs=bs, n_epochs=p.n_epochs, seed=seed, subset=p.subset,
-                                  test_subset=p.test_subset, save_every=p.save_every, device=str(self.dev)), **kw})
+                                  test_subset=p.test_subset, save_every=p.save_every, device=str(self.dev), stop=p.stop), **kw})
     def regimes(self, net, data, n_train:int)->dict:
         "{batch size: 'SB' or 'LB'} of the profile's two regimes on `n_train` rows"
         return {batch_size(self.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}
@@ -161,7 +168,7 @@ class Ctx:
         "The finished run of `cfg`: from the ledger, or trained (resumed, found finished) and recorded there"
         name = self.run_name(cfg, tag)
         out, rec = self.root/name, self.ledger.get(name)
-        spec = json.loads(json.dumps(dict(cfg={k: v for k, v in asdict(cfg).items() if k != 'device'}, remedies=remedies or {})))
+        spec = json.loads(json.dumps(dict(cfg={k: v for k, v in cfg_dict(cfg).items() if k != 'device'}, remedies=remedies or {})))
         if rec and rec.get('spec') != spec:
             raise SharpnbError(f"{self.ledger.root/name}.json records run {name} with another configuration than profile "
                                f"{self.prof.name!r} asks for; restore the ledger or use another results folder (nothing was changed).")
@@ -497,7 +504,7 @@ def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results',
     with locked(led, f"profile {profile!r}'s ledger"):      # one writer per ledger; a second reproduce of the profile is refused
         ctx = Ctx(prof, runs_root, data_root, log, device, ledger=led)
         result = ARTIFACTS[artifact](ctx)
-        res = dict(artifact=artifact, profile=asdict(prof), result=result,
+        res = dict(artifact=artifact, profile=cfg_dict(prof), result=result,
                    provenance=dict(provenance(ctx.dev, seconds=time.perf_counter() - t0),     # seconds: this call
                                    cpu_seconds=round(time.process_time() - c0, 1),
                                    work_seconds=round(sum(c.get('seconds') or 0. for c in ctx.work.values()), 1),  # what it rests on

@@ -40,7 +40,8 @@ def _cfg_from_json(d:dict)->TrainCfg:
     unknown = set(d) - names
     if unknown: raise SharpnbError(f"config.json has unknown keys {sorted(unknown)}; it was written by another sharpnb version.")
     d = dict(d)
-    if isinstance(d.get('betas'), list): d['betas'] = tuple(d['betas'])
+    for k in ('betas', 'stop'):
+        if isinstance(d.get(k), list): d[k] = tuple(d[k])
     try: return check_cfg(TrainCfg(**d))
     except (SharpnbError, TypeError) as e: raise SharpnbError(f"config.json holds an invalid configuration: {e}") from None
 
@@ -185,7 +186,7 @@ def _init_files(job:_Job, kind, data, model):
     if kind == 'replace': _set_aside(out)
     if kind in ('new', 'replace') or not (out/'init.pt').exists():
         out.mkdir(parents=True, exist_ok=True)
-        save_json(dict(sharpnb_run=1, cfg=asdict(cfg), bs=batch_size(cfg, data.n_train), data=data.summary(),
+        save_json(dict(sharpnb_run=1, cfg=cfg_dict(cfg), bs=batch_size(cfg, data.n_train), data=data.summary(),
                        net=net_label(cfg.net, data.shape, data.n_cls), n_params=n_params(model), remedies=job.remedies,
                        **({'dist': job.dinfo} if job.dinfo else {})), out/'config.json')
         atomic_torch_save(model.state_dict(), out/'init.pt')
@@ -200,7 +201,8 @@ def _finish(job:_Job, data, dev, model, fit_cfg, history, seconds)->dict:
                bs=batch_size(cfg, data.n_train), n_epochs=fit_cfg.n_epochs, seed=cfg.seed, remedies=job.remedies,
                train_loss=last['train_loss'], train_acc=last['train_acc'], test_loss=last['test_loss'], test_acc=last['test_acc'],
                dist_from_init=norm64(get_flat(model) - x0), n_params=n_params(model), eval_bn=cfg.eval_bn,
-               cfg=asdict(cfg), provenance=provenance(dev, seconds=seconds), **({'dist': job.dinfo} if job.dinfo else {}))
+               cfg=cfg_dict(cfg), provenance=provenance(dev, seconds=seconds), **({'dist': job.dinfo} if job.dinfo else {}),
+               **({} if cfg.stop is None else dict(stop_epoch=len(history))))   # the plateau rule's epoch (n_epochs: the cap)
     save_json(res, out/'result.json')
     return load_json(out/'result.json')
 

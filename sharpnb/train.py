@@ -7,7 +7,7 @@ Docs: https://sharpnb.github.io/sharpnb/train.html.md"""
 # %% ../nbs/04_train.ipynb #0c6e9960
 from __future__ import annotations
 import copy, math, time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import torch
 import torch.nn.functional as F
@@ -22,8 +22,8 @@ from .objective import *
 from .dist import DistFit
 
 # %% auto #0
-__all__ = ['SB_BS', 'LB_FRACTION', 'SB', 'LB', 'TrainCfg', 'batch_size', 'check_cfg', 'plain_step', 'opt_spec', 'make_opt',
-           'TrainingDiverged', 'epoch_seed', 'fit', 'convolves', 'conv_layout', 'checkpoint', 'build_model',
+__all__ = ['SB_BS', 'LB_FRACTION', 'SB', 'LB', 'TrainCfg', 'batch_size', 'check_cfg', 'plateaued', 'plain_step', 'opt_spec',
+           'make_opt', 'TrainingDiverged', 'epoch_seed', 'fit', 'convolves', 'conv_layout', 'checkpoint', 'build_model',
            'fit_seeds']
 
 # %% ../nbs/04_train.ipynb #e0bf1d03
@@ -47,6 +47,9 @@ class TrainCfg:
     eval_chunk:int=5000        # rows per evaluation chunk
     save_every:int=0           # keep a checkpoint every k epochs (0: only the latest, for resume)
     device:str='auto'          # 'auto', 'cpu', 'cuda'
+    # the paper's "until the loss ceased to improve" as a rule, n_epochs then being the cap: (k, window, tol) stops once the
+    # mean training loss of the last k epochs is less than tol (relative) below that of the k epochs `window` epochs earlier
+    stop:tuple|None=field(default=None, metadata={'omit_default': True})
 
 SB_BS = 256          # small-batch size (paper §2.1)
 LB_FRACTION = 0.1    # large batch = 10% of the training set (paper §2.1)
@@ -88,7 +91,18 @@ def check_cfg(cfg:TrainCfg)->TrainCfg:
     need(_num(cfg.eval_chunk, int) and cfg.eval_chunk >= 1, 'eval_chunk', cfg.eval_chunk, 'a positive integer')
     need(_num(cfg.save_every, int) and cfg.save_every >= 0, '--save-every', cfg.save_every, 'a non-negative integer')
     need(isinstance(cfg.device, str), '--device', cfg.device, "'auto', 'cpu' or 'cuda[:N]'")
+    need(cfg.stop is None or (isinstance(cfg.stop, (tuple, list)) and len(cfg.stop) == 3 and _num(cfg.stop[0], int) and cfg.stop[0] >= 1
+                              and _num(cfg.stop[1], int) and cfg.stop[1] >= 1 and _num(cfg.stop[2]) and 0 <= cfg.stop[2] < 1),
+         'stop', cfg.stop, '(k, window, tol): two positive integers and a number in [0, 1)')
     return cfg
+
+def plateaued(history:list, stop)->bool:
+    "Whether the plateau rule `stop` = (k, window, tol) holds after `history`: the last k epochs' mean training loss is less than tol below the mean of the k epochs `window` epochs earlier"
+    k, w, tol = stop
+    if len(history) < k + w: return False
+    L = [h['train_loss'] for h in history]
+    now, then = sum(L[-k:]) / k, sum(L[len(L) - w - k:len(L) - w]) / k
+    return now > (1 - tol) * then
 
 # %% ../nbs/04_train.ipynb #08a02035
 def plain_step(model:nn.Module, opt:torch.optim.Optimizer, xb:torch.Tensor, yb:torch.Tensor)->torch.Tensor:
@@ -147,6 +161,7 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
                disable=(None if progress is None else not progress), leave=False)
     try:
         for epoch in bar:
+            if cfg.stop is not None and plateaued(history, cfg.stop): break   # checked first: a resumed run that had stopped stays stopped
             h = _epoch(L, epoch)
             bar.set_postfix(loss=f"{h['train_loss']:.4f}", test_acc=f"{h['test_acc']:.4f}")
             if log: log(f"{cfg.net} {cfg.regime if cfg.bs is None else ''} bs={h['bs']} epoch {epoch+1:3d}/{cfg.n_epochs}: "

