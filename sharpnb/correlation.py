@@ -15,7 +15,8 @@ from scipy import stats
 from .core import *
 
 # %% auto #0
-__all__ = ['kendall', 'granulated', 'tau_interval', 'correlation_table', 'rank_measures']
+__all__ = ['kendall', 'granulated', 'resamples', 'tau_interval', 'tau_difference', 'correlation_table', 'rank_measures', 'paired',
+           'seeds_needed']
 
 # %% ../nbs/06c_correlation.ipynb #cor00006
 def kendall(x, y)->float:
@@ -43,27 +44,47 @@ def granulated(rows:list, measure:str, target:str, axes:list)->dict:
     return dict(per_axis=per, Psi=float(np.mean(have)) if have else float('nan'))
 
 # %% ../nbs/06c_correlation.ipynb #cor00013
-def tau_interval(x, y, level:float=0.9, n:int=2000, seed:int=0)->tuple:
-    "A `level` percentile bootstrap interval of Kendall's τ of (`x`, `y`), resampling the pairs; resamples where τ is undefined are dropped"
+def resamples(m:int, groups=None, n:int=2000, seed:int=0)->list:
+    "`n` bootstrap resamples (index arrays) of `m` items: of the items, or, given each item's group, of whole groups (a cluster bootstrap)"
+    rng = np.random.default_rng(seed)
+    if groups is None: return list(rng.integers(0, m, size=(n, m)))
+    keys = list(dict.fromkeys(map(str, groups)))
+    members = [np.flatnonzero(np.array([str(g) == k for g in groups])) for k in keys]
+    return [np.concatenate([members[j] for j in rng.integers(0, len(keys), size=len(keys))]) for _ in range(n)]
+
+def _interval(stat, idx, level)->tuple:
+    vals = np.array([stat(i) for i in idx]); vals = vals[np.isfinite(vals)]
+    if len(vals) < len(idx) / 2: return (float('nan'), float('nan'))          # mostly undefined: no interval
+    lo, hi = np.quantile(vals, [(1 - level) / 2, (1 + level) / 2])
+    return (float(lo), float(hi))
+
+def tau_interval(x, y, level:float=0.9, n:int=2000, seed:int=0, groups=None)->tuple:
+    "A `level` percentile bootstrap interval of Kendall's τ of (`x`, `y`), resampling the pairs (or whole `groups`); resamples where τ is undefined are dropped"
     x, y = np.asarray(x, float), np.asarray(y, float)
     if len(x) < 3: return (float('nan'), float('nan'))
     # by hand, not scipy.stats.bootstrap: one resample with a constant side (τ undefined) would make its whole interval NaN
-    idx = np.random.default_rng(seed).integers(0, len(x), size=(n, len(x)))
-    taus = np.array([kendall(x[i], y[i]) for i in idx]); taus = taus[np.isfinite(taus)]
-    if len(taus) < n / 2: return (float('nan'), float('nan'))                  # mostly undefined: no interval
-    lo, hi = np.quantile(taus, [(1 - level) / 2, (1 + level) / 2])
-    return (float(lo), float(hi))
+    return _interval(lambda i: kendall(x[i], y[i]), resamples(len(x), groups, n, seed), level)
+
+def tau_difference(a, b, y, level:float=0.9, n:int=2000, seed:int=0, groups=None)->dict:
+    "τ(`a`, y) − τ(`b`, y), with a paired bootstrap interval (the same resamples for both): is measure a's ranking resolvably better than b's?"
+    a, b, y = (np.asarray(v, float) for v in (a, b, y))
+    d = kendall(a, y) - kendall(b, y)
+    lo, hi = _interval(lambda i: kendall(a[i], y[i]) - kendall(b[i], y[i]), resamples(len(y), groups, n, seed), level)
+    return dict(diff=d, interval=(lo, hi), level=level, resolved=bool(lo > 0 or hi < 0))
 
 # %% ../nbs/06c_correlation.ipynb #cor00016
-def correlation_table(rows:list, measures:list, targets=('gap', 'test_loss'), axes=('bs', 'lr'), level:float=0.9, n:int=2000, seed:int=0)->list:
-    "τ, its bootstrap interval, ψ per axis and Ψ of each measure with each target over `rows` (one dict per pair)"
+def correlation_table(rows:list, measures:list, targets=('gap', 'test_loss'), axes=('bs', 'lr'), level:float=0.9, n:int=2000, seed:int=0,
+                      clusters:tuple|None=None)->list:
+    "τ, its bootstrap interval (resampling whole groups of equal `clusters` values, if given), ψ per axis and Ψ of each measure with each target over `rows` (one dict per pair)"
     out = []
     for t in targets:
         for m in measures:
             ok = [r for r in rows if r.get(m) is not None and r.get(t) is not None and math.isfinite(r[m]) and math.isfinite(r[t])]
             x, y = [r[m] for r in ok], [r[t] for r in ok]
             g = granulated(ok, m, t, list(axes))
-            out.append(dict(measure=m, target=t, n=len(ok), tau=kendall(x, y), interval=tau_interval(x, y, level, n, seed), level=level,
+            grp = None if clusters is None else [tuple(r[a] for a in clusters) for r in ok]
+            out.append(dict(measure=m, target=t, n=len(ok), tau=kendall(x, y), interval=tau_interval(x, y, level, n, seed, grp), level=level,
+                            **({} if clusters is None else dict(clusters=list(clusters), n_clusters=len(set(grp)))),
                             psi={a: v['psi'] for a, v in g['per_axis'].items()}, groups={a: v['groups'] for a, v in g['per_axis'].items()},
                             Psi=g['Psi']))
     return out
@@ -72,3 +93,26 @@ def rank_measures(table:list, target:str='gap')->list:
     "The measures of `table` for `target`, best predictor first (by Ψ, then τ; NaN last)"
     key = lambda r: (-(r['Psi'] if math.isfinite(r['Psi']) else -9), -(r['tau'] if math.isfinite(r['tau']) else -9))
     return [r['measure'] for r in sorted((r for r in table if r['target'] == target), key=key)]
+
+# %% ../nbs/06c_correlation.ipynb #5e10d05e
+def paired(values, alpha:float=0.05, n_min:int=5)->dict:
+    "Per-seed paired differences `values`: mean, SD, SE, the paired t-test's p, a 1−alpha interval, and whether it is resolved (n ≥ `n_min`, p < alpha)"
+    v = np.asarray(values, float); n = len(v)
+    if n < 2: return dict(mean=float(v.mean()) if n else float('nan'), sd=float('nan'), se=float('nan'), n=n, t=float('nan'), p=float('nan'),
+                          ci=(float('nan'), float('nan')), resolved=False, label=f'n = {n}, not resolved')
+    sd = float(v.std(ddof=1)); se = sd / math.sqrt(n); mean = float(v.mean())
+    t = mean / se if se > 0 else math.copysign(math.inf, mean) if mean else float('nan')
+    p = float(2 * stats.t.sf(abs(t), n - 1)) if math.isfinite(t) else (0. if mean else 1.)
+    h = float(stats.t.ppf(1 - alpha / 2, n - 1) * se)
+    ok = n >= n_min and p < alpha
+    label = (f'resolved (paired t-test, n = {n}, p = {p:.2g})' if ok else
+             f'n = {n}, not resolved' if n < n_min else f'not resolved (paired t-test, n = {n}, p = {p:.2g})')
+    return dict(mean=mean, sd=sd, se=se, n=n, t=t, p=p, ci=(mean - h, mean + h), resolved=ok, label=label)
+
+def seeds_needed(delta:float, sd:float, alpha:float=0.05, power:float=0.8, n_max:int=10_000)->int:
+    "The fewest seeds with which a two-sided paired t-test at `alpha` detects a mean difference `delta` with `power`, at per-seed SD `sd`"
+    if sd <= 0: return 2
+    for n in range(2, n_max + 1):
+        df, nc = n - 1, abs(delta) / sd * math.sqrt(n); c = stats.t.ppf(1 - alpha / 2, df)
+        if stats.nct.sf(c, df, nc) + stats.nct.cdf(-c, df, nc) >= power: return n
+    return n_max

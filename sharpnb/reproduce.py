@@ -357,9 +357,10 @@ def fig6(ctx:Ctx)->dict:
                 loss = (ctx.measure(run, which, 'train_loss', lambda m: dict(loss=evaluate(m, d.x_train, d.y_train, d.prep)['loss']),
                                     kind='eval')['loss'] if e == 0 else run.history[e - 1]['train_loss'])
                 sh = ctx.sharp(run, ctx.prof.eps, which=which, bn=bn, seed=s)
-                pts.append(dict(epoch=e, train_loss=loss, phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps}))
+                pts.append(dict(epoch=e, train_loss=loss, phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps},
+                                f0=sh['results'][0]['f0']))     # the training loss under φ's own BN policy (`bn`), on φ's rows
             res[reg] = pts
-        out[f'{net}/{data}'] = dict(points=res, bn=bn)
+        out[f'{net}/{data}'] = dict(points=res, bn=bn, train_loss_bn=ctx.cfg(net, data).eval_bn)
     return out
 
 # %% ../nbs/08a_reproduce.ipynb #cec00e8a
@@ -466,7 +467,7 @@ def corr(ctx:Ctx)->dict:
                              gap=100 * (res['train_acc'] - res['test_acc']), **measure_values(r)))
         names = [k for k in rows[0] if k not in ('bs', 'lr', 'seed', 'run', 'train_acc', 'test_acc', 'test_loss', 'gap')]
         out[f'{net}/{data}'] = dict(rows=rows, measures=names, settings=settings, axes=['bs', 'lr'],
-                                    table=correlation_table(rows, names, targets=('gap', 'test_loss'), axes=('bs', 'lr')))
+                                    table=correlation_table(rows, names, targets=('gap', 'test_loss'), axes=('bs', 'lr'), clusters=('bs', 'lr')))
     return out
 
 # %% ../nbs/08a_reproduce.ipynb #cfdcf889
