@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/reproduce.html.md"""
 
 # %% ../nbs/08a_reproduce.ipynb #662b1c5b
 from __future__ import annotations
-import json, math, time
+import copy, json, math, time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -16,20 +16,20 @@ import torch
 from .core import *
 from .data import *
 from .models import *
-from .objective import evaluate
+from .objective import FullBatch, evaluate
 from .train import *
 from .sharpness import model_sharpness
 from .runs import *
-from .landscape import alpha_grid, parametric_curve
+from .landscape import alpha_grid, parametric_curve, recompute_bn
 from .measures import MEASURE_DEFAULTS, measures
 from .correlation import correlation_table
 from .study import PAPER_DATA, PAPER_TABLE2, PAPER_TABLE3
 
 # %% auto #0
-__all__ = ['PROFILES', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ledger', 'Run', 'Ctx', 'table1', 'table2', 'table3',
-           'table4', 'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr',
-           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'pm', 'md_table', 'evidence', 'conv_summary',
-           'ledger_cost', 'cost_rows']
+__all__ = ['PROFILES', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ledger', 'Run', 'Ctx', 'table1',
+           'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7',
+           'starts', 'measure_values', 'corr', 'result_path', 'ledger_path', 'work_summary', 'reproduce', 'pm',
+           'md_table', 'evidence', 'conv_summary', 'ledger_cost', 'cost_rows']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -232,8 +232,30 @@ def _plateau(hist:list, k:int=5)->float:
     L = np.array([h['train_loss'] for h in hist])
     return float((L[-2 * k:-k].mean() - L[-k:].mean()) / L[-2 * k:-k].mean()) if len(L) >= 2 * k else float('nan')
 
+TABLE2_BN = ('batch', 'running', 'recompute')   # Table 2's BN policies: the paper's (its Keras code's batch statistics) first
+
+def bn_evaluate(m, d:Data, chunk:int=5000)->dict:
+    "Train and test accuracy and loss of `m` on `d` under each of `TABLE2_BN`, and f and |∇f| over all training rows with batch statistics (the metric's f)"
+    out = {}
+    for bn in TABLE2_BN:
+        w = recompute_bn(copy.deepcopy(m), d.x_train, d.prep, chunk) if bn == 'recompute' else m   # statistics re-estimated from every training row
+        ev = {s: evaluate(w, x, y, d.prep, chunk, 'running' if bn == 'recompute' else bn) for s, x, y in (('train', d.x_train, d.y_train), ('test', d.x_test, d.y_test))}
+        out[bn] = {f'{s}_{k}': v for s, e in ev.items() for k, v in e.items()}
+    f, g = FullBatch(m, d.x_train, d.y_train, chunk, 'batch', d.prep).loss_grad()
+    return dict(out, f_batch=float(f), grad_norm=float(g.norm()))
+
+def _bn_rows(ctx, runs:dict)->dict:
+    "Table 2 under each BN policy: per policy the train/test accuracy of SB and LB and the paired gap; the final gradient norms"
+    ev = {reg: [ctx.measure(r, 'final', 'bn-eval', lambda m, r=r: bn_evaluate(m, ctx.data(r.cfg.data, r.cfg.seed)), kind='eval') for r in rs]
+          for reg, rs in runs.items()}
+    res = {bn: {f'{k}_{reg}': _stats([100 * e[bn][f'{k}_acc'] for e in ev[reg]]) for k in ('train', 'test') for reg in ev} for bn in TABLE2_BN}
+    for bn in TABLE2_BN:
+        g = _stats([100 * (a[bn]['test_acc'] - b[bn]['test_acc']) for a, b in zip(ev['SB'], ev['LB'])])
+        res[bn]['gap'] = dict(g, se=g['std'] / math.sqrt(g['n']))
+    return dict(bn=res, grad_norm={reg: _stats([e['grad_norm'] for e in ev[reg]]) for reg in ev})
+
 def table2(ctx:Ctx)->dict:
-    "Table 2 and Figure 2: train/test accuracy of SB and LB per network and seed, the paired gap, and the per-epoch curves"
+    "Table 2 and Figure 2: train/test accuracy of SB and LB per network and seed (with running BN, and under each of `TABLE2_BN`), the paired gap, and the per-epoch curves"
     out = {}
     for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root, ctx.log):
         runs = {reg: [ctx.run(ctx.cfg(net, data, reg, s)) for s in ctx.prof.seeds] for reg in ('SB', 'LB')}
@@ -248,7 +270,7 @@ def table2(ctx:Ctx)->dict:
             dist_ratio=_stats([a['dist_from_init'] / b['dist_from_init'] for a, b in zip(rows['SB'], rows['LB'])]),
             stop_epoch={r: [len(x.history) for x in rs] for r, rs in runs.items()},
             plateau={r: _stats([_plateau(x.history) for x in rs]) for r, rs in runs.items()},
-            history={reg: runs[reg][0].history for reg in runs})
+            history={reg: runs[reg][0].history for reg in runs}, **_bn_rows(ctx, runs))
     return out
 
 def _sharp(ctx, p):
