@@ -17,7 +17,7 @@ from torch import nn
 
 from .core import *
 from .bn import preserved
-from .objective import EVAL_CHUNK, FullBatch
+from .objective import EVAL_CHUNK, FullBatch, objective
 
 # %% auto #0
 __all__ = ['EigResult', 'top_eigs', 'lanczos_eigs', 'start_vector', 'power_eigs', 'TraceResult', 'hutchinson_trace',
@@ -252,8 +252,8 @@ def curvature_report(
 # %% ../nbs/06_curvature.ipynb #de6e1edc
 def hessian_report(
     model:nn.Module,             # network at the weights to measure
-    x:torch.Tensor,              # all training inputs (on the model's device)
-    y:torch.Tensor,              # all training labels
+    x:torch.Tensor|None=None,    # all training inputs (on the model's device)
+    y:torch.Tensor|None=None,    # all training labels
     k:int=5,                     # top eigenvalues
     trace_samples:int=100,       # Hutchinson probes at most
     trace_rtol:float|None=None,  # stop the trace early at this relative standard error
@@ -266,20 +266,26 @@ def hessian_report(
     keep_graph:bool|None=None,   # reuse one gradient graph for every product (`FullBatch.hvp_at`); None: when the rows fit in one chunk
     method:str='arpack',         # eigen-solver, see `curvature_report`
     start:str='gradient',        # Lanczos start: 'gradient' (`start_vector` with ∇f) or 'random' (seeded)
+    data=None,                   # instead of x, y: anything `objective` takes (a DataLoader, batches, a `Data`)
+    loss_fn=None,                # (outputs, targets) -> mean loss (default: cross-entropy)
+    obj=None,                    # or an objective built once (`objective`): its data, loss, BN policy and chunk are used
 )->dict:
-    "Top-`k` Hessian eigenvalues and trace of the full-batch mean loss of `model` on `(x, y)`, as a JSON-ready dict"
+    "Top-`k` Hessian eigenvalues and trace of the full-batch mean loss of `model` on `(x, y)`, on any `data` with any `loss_fn`, or of `obj`, as a JSON-ready dict"
     if start not in ('gradient', 'random'): raise ValueError(f"start must be 'gradient' or 'random', not {start!r}")
+    if obj is None and (data is not None or loss_fn is not None):
+        obj = objective(model, data if data is not None else (x, y), loss_fn=loss_fn, bn=bn, chunk=chunk, prep=prep)
+    if obj is not None: bn, chunk = obj.bn, obj.chunk
     with preserved(model):
-        obj = FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep)
+        obj = obj if obj is not None else FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep)
         w = obj.w0.detach().clone()
-        keep = len(x) <= chunk if keep_graph is None else keep_graph
+        keep = (obj.batches is None and obj.rows <= chunk) if keep_graph is None else keep_graph
         hvp = obj.hvp_at(w) if keep else (lambda v: obj.hvp(w, v))
         g = None if start == 'random' else hvp.grad if keep else obj.loss_grad(w)[1]   # without a kept graph: one gradient pass
         rep = curvature_report(hvp, obj.n, k=k, trace_samples=trace_samples, trace_rtol=trace_rtol, tol=tol, which=which,
                                seed=seed, like=w, method=method, v0=None if g is None else start_vector(obj.n, seed, g))
         del hvp                                            # frees the kept graph
         loss = float(obj.loss(w))
-    return dict(rep, loss=loss, n_rows=len(x), bn=bn, chunk=chunk, keep_graph=keep, start=start)
+    return dict(rep, loss=loss, n_rows=obj.rows, bn=bn, chunk=chunk, keep_graph=keep, start=start)
 
 # %% ../nbs/06_curvature.ipynb #krylv002
 def krylov_trace(hvp, n:int, like:torch.Tensor, steps:int=10, seed:int=0, v0:torch.Tensor|None=None)->dict:

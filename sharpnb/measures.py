@@ -19,14 +19,14 @@ from torch.func import functional_call, jvp
 from .core import *
 from .data import stratified_subset
 from .bn import eval_mode, is_bn, preserved
-from .objective import EVAL_CHUNK, FullBatch
+from .objective import EVAL_CHUNK, FullBatch, forward, objective
 from .sharpness import model_sharpness
 from .curvature import hessian_report
 from .runs import cached, load_run
 
 # %% auto #0
 __all__ = ['MEASURE_DEFAULTS', 'Quadratic', 'adaptive_sharpness', 'perturbations', 'average_sharpness', 'pac_bayes_sigma',
-           'fisher_rao_norm', 'measures', 'rescale', 'run_measures', 'measures_table']
+           'per_row_loss', 'fisher_rao_norm', 'measures', 'rescale', 'run_measures', 'measures_table']
 
 # %% ../nbs/06b_measures.ipynb #ccd6c211
 class Quadratic:
@@ -105,8 +105,18 @@ def pac_bayes_sigma(obj, target:float=0.1, n_samples:int=8, seed:int=0, lo:float
                 n_fg=obj.n_evals - e0, seconds=round(time.perf_counter() - t0, 3))
 
 # %% ../nbs/06b_measures.ipynb #3e3a6d2a
-def fisher_rao_norm(model:nn.Module, x:torch.Tensor, y:torch.Tensor, prep=None, bn:str='running', chunk:int=EVAL_CHUNK)->dict:
-    "‖w‖_FR = (mean over rows of ⟨w, ∇_w ℓᵢ⟩²)^½ by forward-mode differentiation along w, chunk by chunk"
+def per_row_loss(loss_fn):
+    "(outputs, targets) -> each row's loss, for the losses that have one: None (cross-entropy), `nn.CrossEntropyLoss`, `nn.MSELoss`; else None"
+    if loss_fn is None: return lambda o, t: F.cross_entropy(o, t, reduction='none')
+    if isinstance(loss_fn, nn.CrossEntropyLoss):
+        return lambda o, t: F.cross_entropy(o, t, weight=loss_fn.weight, ignore_index=loss_fn.ignore_index, reduction='none', label_smoothing=loss_fn.label_smoothing)
+    if isinstance(loss_fn, nn.MSELoss): return lambda o, t: ((o - t) ** 2).flatten(1).mean(1)   # rows of equal size: their mean is MSELoss's
+    return None
+
+def fisher_rao_norm(model:nn.Module, x:torch.Tensor|None=None, y:torch.Tensor|None=None, prep=None, bn:str='running', chunk:int=EVAL_CHUNK,
+                    obj=None)->dict:
+    "‖w‖_FR = (mean over rows of ⟨w, ∇_w ℓᵢ⟩²)^½ by forward-mode differentiation along w, chunk by chunk (or over `obj`'s batches, for the losses `per_row_loss` knows)"
+    if obj is not None: return _fisher_rao_obj(model, obj)
     t0, prep = time.perf_counter(), prep or (lambda t: t.float())
     names = [k for k, p in model.named_parameters() if p.requires_grad]
     params = {k: p.detach() for k, p in model.named_parameters() if p.requires_grad}
@@ -120,36 +130,56 @@ def fisher_rao_norm(model:nn.Module, x:torch.Tensor, y:torch.Tensor, prep=None, 
     return dict(value=math.sqrt(tot / n), n_rows=n, bn=bn, chunk=chunk, n_params=sum(params[k].numel() for k in names),
                 seconds=round(time.perf_counter() - t0, 3))
 
+# %% ../nbs/06b_measures.ipynb #3354fbca
+def _fisher_rao_obj(model, obj)->dict:
+    t0, row = time.perf_counter(), per_row_loss(obj.loss_fn)
+    if row is None: return dict(value=None, note="Fisher–Rao needs each row's loss: known for cross-entropy and MSE (nn.CrossEntropyLoss, nn.MSELoss)")
+    params = {k: p.detach() for k, p in model.named_parameters() if p.requires_grad}
+    tot, n = 0., 0
+    with eval_mode(model, obj.bn), torch.no_grad():
+        for xb, yb in obj.parts():
+            _, d = jvp(lambda p: row(forward(model, p, xb), yb), (params,), (params,))
+            tot += float((d.double() ** 2).sum()); n += len(d)
+    return dict(value=math.sqrt(tot / n), n_rows=n, bn=obj.bn, chunk=obj.chunk, n_params=obj.n, seconds=round(time.perf_counter() - t0, 3))
+
 # %% ../nbs/06b_measures.ipynb #dbc5890c
 MEASURE_DEFAULTS = dict(subset=10000, seed=0, bn='batch', chunk=EVAL_CHUNK, eps=(1e-3, 5e-4), p=None, rho_inf=1e-3, rho_2=0.05, eta=0.01,
                         steps=20, sigma=1e-3, n_samples=16, target=0.1, trace_samples=10)
 
-def measures(model:nn.Module, data, **kw)->dict:
-    "Every sharpness measure of `model` on one seeded subset of `data`'s training rows under one BN policy (`MEASURE_DEFAULTS`)"
+def measures(model:nn.Module,
+             data,             # a sharpnb `Data` (its training rows), (x, y) on the model's device, or a DataLoader / re-iterable of batches
+             loss_fn=None,     # (outputs, targets) -> mean loss; None: cross-entropy with integer labels
+             split=None,       # batch -> (inputs, targets), for batches of another shape
+             **kw)->dict:
+    "Every sharpness measure of `model` on `data` with `loss_fn` under one BN policy (`MEASURE_DEFAULTS`); in-memory integer-labelled rows on a seeded stratified subset"
     unknown = set(kw) - set(MEASURE_DEFAULTS)
     if unknown: raise SharpnbError(f"Unknown measure settings {sorted(unknown)}; known: {', '.join(MEASURE_DEFAULTS)}.")
     o = {**MEASURE_DEFAULTS, **kw}
-    x, y = data.x_train, data.y_train
-    if o['subset'] and o['subset'] < len(y): i = stratified_subset(y, o['subset'], o['seed']); x, y = x[i], y[i]
+    own = hasattr(data, 'x_train') and loss_fn is None and split is None      # sharpnb's own data: the path every committed result took
+    x = y = prep = None
+    if hasattr(data, 'x_train'): x, y, prep = data.x_train, data.y_train, data.prep
+    elif isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data): x, y = data
+    if x is not None and o['subset'] and o['subset'] < len(y) and not y.is_floating_point():
+        i = stratified_subset(y, o['subset'], o['seed']); x, y = x[i], y[i]
     out, t_all = {}, time.perf_counter()
     with preserved(model):
-        fb = FullBatch(model, x, y, chunk=o['chunk'], bn=o['bn'], prep=data.prep)
+        fb = objective(model, (x, y) if x is not None else data, loss_fn=loss_fn, bn=o['bn'], chunk=o['chunk'], prep=prep, split=split, check=not own)
         def timed(name, fn):
             t, e = time.perf_counter(), fb.n_evals
             r = fn(); r.setdefault('seconds', round(time.perf_counter() - t, 3)); r.setdefault('n_fg', fb.n_evals - e); out[name] = r
-        k = model_sharpness(model, x, y, eps=o['eps'], p=o['p'], seed=o['seed'], bn=o['bn'], chunk=o['chunk'], prep=data.prep, progress=False)
+        k = model_sharpness(model, eps=o['eps'], p=o['p'], seed=o['seed'], progress=False, obj=fb)
         out['keskar'] = dict(value={e: k['phi'][e] for e in k['phi']}, f0=k['f0'], p=o['p'], n_fg=sum(r['nfev'] for r in k['results']),
                              seconds=round(sum(r['seconds'] for r in k['results']), 3))
-        h = hessian_report(model, x, y, k=1, trace_samples=o['trace_samples'], bn=o['bn'], chunk=o['chunk'], prep=data.prep, seed=o['seed'])
+        h = hessian_report(model, k=1, trace_samples=o['trace_samples'], seed=o['seed'], obj=fb)
         out['lambda_max'] = dict(value=h['top_eigs'][0], residual=h['residuals'][0], n_hvp=h['eig_n_hvp'], seconds=h['eig_seconds'])
         out['trace'] = dict(value=h['trace'], se=h['trace_se'], n_hvp=h['trace_samples'], seconds=h['trace_seconds'])
         for p, rho in (('inf', o['rho_inf']), (2, o['rho_2'])):
             timed(f'adaptive_l{p}', lambda: adaptive_sharpness(fb, rho, p=p, eta=o['eta'], steps=o['steps'], seed=o['seed']))
         timed('average', lambda: average_sharpness(fb, o['sigma'], n_samples=o['n_samples'], seed=o['seed']))
         timed('pac_bayes', lambda: pac_bayes_sigma(fb, target=o['target'], n_samples=o['n_samples'] // 2, seed=o['seed']))
-        out['fisher_rao'] = fisher_rao_norm(model, x, y, prep=data.prep, bn=o['bn'], chunk=o['chunk'])
-    return dict(config={k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()}, rows=len(y), n=fb.n, f0=float(fb.loss()),
-                measures=out, seconds=round(time.perf_counter() - t_all, 3), provenance=provenance(x.device))
+        out['fisher_rao'] = (fisher_rao_norm(model, x, y, prep=prep, bn=o['bn'], chunk=o['chunk']) if own else fisher_rao_norm(model, obj=fb))
+    return dict(config={k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()}, rows=fb.rows, n=fb.n, f0=float(fb.loss()),
+                measures=out, seconds=round(time.perf_counter() - t_all, 3), provenance=provenance(fb.w0.device))
 
 # %% ../nbs/06b_measures.ipynb #c99c8af2
 def rescale(model:nn.Module, k:int, alpha:float)->nn.Module:

@@ -18,7 +18,8 @@ from .core import *
 from .bn import BN_POLICIES, eval_mode
 
 # %% auto #0
-__all__ = ['EVAL_CHUNK', 'logits', 'batch_loss', 'shard_chunks', 'all_sum', 'eval_sums', 'evaluate', 'sharded', 'FullBatch']
+__all__ = ['EVAL_CHUNK', 'logits', 'batch_loss', 'shard_chunks', 'all_sum', 'eval_sums', 'evaluate', 'sharded', 'forward',
+           'FullBatch', 'objective']
 
 # %% ../nbs/03_objective.ipynb #22cd3750
 EVAL_CHUNK = 5000   # rows per evaluation chunk; the paper's code evaluated with batch_size=5000
@@ -90,30 +91,82 @@ def sharded(group):
     try: yield group
     finally: _SHARD.reset(tok)
 
+def _rows(targets, inputs)->int:
+    "The rows of one batch: its targets' first dimension (or its first input tensor's)"
+    for t in (targets, *(inputs.values() if isinstance(inputs, dict) else inputs if isinstance(inputs, (tuple, list)) else (inputs,))):
+        if isinstance(t, torch.Tensor) and t.dim() > 0: return t.shape[0]
+    raise SharpnbError("a batch must hold tensors whose first dimension is its rows.")
+
+def _to(o, dev):
+    "`o` (a tensor, or a tuple, list or dict of them) on `dev`"
+    if isinstance(o, torch.Tensor): return o.to(dev, non_blocking=True)
+    if isinstance(o, dict): return {k: _to(v, dev) for k, v in o.items()}
+    if isinstance(o, (tuple, list)): return type(o)(_to(v, dev) for v in o)
+    return o
+
+def forward(model:nn.Module, params:dict|None, inputs):
+    "The model's outputs on `inputs`: a tensor (one argument), a tuple (positional arguments) or a dict (keyword arguments); with `params`, through `functional_call`"
+    args, kw = ((), inputs) if isinstance(inputs, dict) else (tuple(inputs), {}) if isinstance(inputs, (tuple, list)) else ((inputs,), {})
+    return functional_call(model, params, args, kw) if params is not None else model(*args, **kw)
+
 class FullBatch:
-    "Full-batch mean cross-entropy of `model` on (`x`, `y`) as a function of the flat trainable weights"
-    def __init__(self, model:nn.Module, x:torch.Tensor, y:torch.Tensor,
+    "Full-batch mean loss of `model` over its data as a function of the flat trainable weights: rows (`x`, `y`) in memory, or any re-iterable of `batches`"
+    def __init__(self, model:nn.Module, x:torch.Tensor|None=None, y:torch.Tensor|None=None,
                  chunk:int=EVAL_CHUNK,   # rows per chunk; with bn='batch' it is part of f's definition
                  bn:str='running',       # BatchNorm policy (see above)
-                 prep=None,              # stored rows -> float input
-                 group=None):            # torch.distributed group: rows sharded, sums all-reduced (default: the `sharded` block's)
+                 prep=None,              # stored rows -> float input (in memory); batches: applied to tensor inputs if given
+                 group=None,             # torch.distributed group: rows (or batches) sharded, sums all-reduced (default: the `sharded` block's)
+                 loss_fn=None,           # (outputs, targets) -> mean loss over the batch; None: cross-entropy with integer labels
+                 batches=None,           # instead of x, y: a re-iterable of (inputs, targets) batches (a DataLoader), moved to the model's device one by one
+                 split=None):            # batch -> (inputs, targets), for batches of another shape (e.g. dicts)
         if bn not in BN_POLICIES: raise SharpnbError(f"Unknown BatchNorm policy {bn!r}; use one of {BN_POLICIES}.")
         self.model, self.x, self.y, self.chunk, self.bn = model, x, y, chunk, bn
         self.group = group if group is not None else _SHARD.get()
-        self.prep = prep or (lambda t: t.float())
+        self.loss_fn, self.batches, self.split = loss_fn, batches, split
         self.names = [k for k, p in model.named_parameters() if p.requires_grad]
+        if not self.names: raise SharpnbError(f"{type(model).__name__} has no trainable parameters: there is no f(w) to measure.")
         self.shapes = [p.shape for k, p in model.named_parameters() if p.requires_grad]
         self.w0 = get_flat(model)
         self.n = self.w0.numel()
         self.n_evals = 0    # full-data passes made (loss, loss_grad or hvp)
-        self._my = shard_chunks(len(y), chunk, bn, self.group)   # this rank's chunks (all of them without a group)
+        if batches is None:
+            if x is None or y is None: raise SharpnbError("FullBatch needs the rows x and y, or batches=.")
+            self.prep = prep or (lambda t: t.float())
+            self.rows = len(y)
+            self._my = shard_chunks(len(y), chunk, bn, self.group)   # this rank's chunks (all of them without a group)
+        else:
+            self.prep = prep
+            self.rows = sum(_rows(*self._split(b)[::-1]) for b in batches)
+            if not self.rows: raise SharpnbError("the data has no rows (an empty DataLoader?): f, a mean over rows, is undefined.")
+
+    def _split(self, b):
+        if self.split is not None: return self.split(b)
+        if isinstance(b, (tuple, list)) and len(b) == 2: return b[0], b[1]
+        raise SharpnbError(f"a batch must be (inputs, targets), got {type(b).__name__}{f' of {len(b)}' if isinstance(b, (tuple, list)) else ''}; "
+                           "give split=lambda batch: (inputs, targets).")
+
+    def parts(self):
+        "(inputs, targets) of each piece of f this rank evaluates, on the model's device: a chunk of the rows, or a batch"
+        if self.batches is None:
+            for i, j in self._my: yield self.prep(self.x[i:j]), self.y[i:j]
+            return
+        import torch.distributed as dist
+        r, W = (dist.get_rank(self.group), dist.get_world_size(self.group)) if self.group is not None else (0, 1)
+        for k, b in enumerate(self.batches):
+            if k % W != r: continue                                  # under torchrun: batch k is rank k mod W's
+            xb, yb = self._split(b)
+            xb, yb = _to(xb, self.w0.device), _to(yb, self.w0.device)
+            if self.prep is not None and isinstance(xb, torch.Tensor): xb = self.prep(xb)
+            yield xb, yb
 
     def _params(self, w):   # one split: its backward is a single cat (slices would each scatter into a zero (n,) tensor)
         return {k: t.view(s) for k, s, t in zip(self.names, self.shapes, w.split([s.numel() for s in self.shapes]))}
 
-    def _chunk_loss(self, w, i, j):
-        out = functional_call(self.model, self._params(w), (self.prep(self.x[i:j]),))
-        return F.cross_entropy(out, self.y[i:j], reduction='sum') / len(self.y)
+    def part_loss(self, w, xb, yb)->torch.Tensor:
+        "One piece's share of f: its summed loss over all the rows (the mean loss of the batch, weighted by its rows)"
+        out = forward(self.model, self._params(w), xb)
+        if self.loss_fn is None: return F.cross_entropy(out, yb, reduction='sum') / self.rows
+        return self.loss_fn(out, yb) * (_rows(yb, xb) / self.rows)
 
     def _reduce(self, f, g):   # one all-reduce of [f, g] over the group; ranks without rows contribute zeros
         if self.group is None: return f, g
@@ -126,9 +179,9 @@ class FullBatch:
         w = self.w0 if w is None else w
         self.n_evals += 1
         with torch.no_grad(), eval_mode(self.model, self.bn):
-            if self.group is None: return sum(self._chunk_loss(w, i, j) for i, j in self._my)
+            if self.group is None and self.batches is None: return sum(self.part_loss(w, xb, yb) for xb, yb in self.parts())
             tot = torch.zeros((), device=w.device, dtype=w.dtype)
-            for i, j in self._my: tot += self._chunk_loss(w, i, j)
+            for xb, yb in self.parts(): tot += self.part_loss(w, xb, yb)
             return all_sum(tot, self.group)
 
     def loss_grad(self, w:torch.Tensor|None=None)->tuple:
@@ -137,8 +190,8 @@ class FullBatch:
         self.n_evals += 1
         tot = torch.zeros((), device=w.device, dtype=w.dtype)
         with eval_mode(self.model, self.bn):
-            for i, j in self._my:
-                l = self._chunk_loss(w, i, j); l.backward(); tot += l.detach()
+            for xb, yb in self.parts():
+                l = self.part_loss(w, xb, yb); l.backward(); tot += l.detach()
         return self._reduce(tot, None if w.grad is None else w.grad.detach())
 
     def hvp(self, w:torch.Tensor|None, v:torch.Tensor)->torch.Tensor:
@@ -146,21 +199,90 @@ class FullBatch:
         w = (self.w0 if w is None else w).detach().requires_grad_(True)
         self.n_evals += 1
         with eval_mode(self.model, self.bn):
-            for i, j in self._my:
-                g, = torch.autograd.grad(self._chunk_loss(w, i, j), w, create_graph=True)
+            for xb, yb in self.parts():
+                g, = torch.autograd.grad(self.part_loss(w, xb, yb), w, create_graph=True)
                 (g @ v).backward()
+        if w.grad is None: w.grad = torch.zeros_like(w)                # a rank may hold no rows
         if self.group is None: return w.grad.detach()
-        return self._reduce(torch.zeros((), device=v.device, dtype=v.dtype), None if w.grad is None else w.grad.detach())[1]
+        return self._reduce(torch.zeros((), device=v.device, dtype=v.dtype), w.grad.detach())[1]
 
     def hvp_at(self, w:torch.Tensor|None=None):
         "`v -> ∇²f(w) v` at a fixed `w`, reusing one gradient graph built once (about half the work of `hvp` per product)"
         w = (self.w0 if w is None else w).detach().requires_grad_(True)
         with eval_mode(self.model, self.bn):
-            g = sum(torch.autograd.grad(self._chunk_loss(w, i, j), w, create_graph=True)[0] for i, j in self._my)
+            gs = [torch.autograd.grad(self.part_loss(w, xb, yb), w, create_graph=True)[0] for xb, yb in self.parts()]
+        g = sum(gs) if gs else None
         def hvp(v:torch.Tensor)->torch.Tensor:
             self.n_evals += 1
-            hv = torch.autograd.grad(g @ v, w, retain_graph=True)[0] if self._my else torch.zeros_like(w)  # a rank may hold no rows
+            hv = torch.autograd.grad(g @ v, w, retain_graph=True)[0] if g is not None else torch.zeros_like(w)  # a rank may hold no rows
             return hv if self.group is None else self._reduce(torch.zeros((), device=v.device, dtype=v.dtype), hv)[1]
-        gw = g.detach() if self._my else torch.zeros_like(w)
+        gw = g.detach() if g is not None else torch.zeros_like(w)
         hvp.grad = gw if self.group is None else self._reduce(torch.zeros((), device=w.device, dtype=w.dtype), gw)[1]   # ∇f(w), free
         return hvp
+
+# %% ../nbs/03_objective.ipynb #33629ee4
+def _device(model:nn.Module)->torch.device: return next(model.parameters()).device
+
+def _data_parts(model, data, prep):
+    "(x, y, batches, prep) of `data`: rows in memory, or a re-iterable of batches"
+    if hasattr(data, 'x_train') and hasattr(data, 'y_train'): return data.x_train, data.y_train, None, prep or getattr(data, 'prep', None)
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data):
+        x, y = data
+        if len(x) != len(y): raise SharpnbError(f"x has {len(x)} rows and y {len(y)}: they must be paired.")
+        for name, t in (('x', x), ('y', y)):
+            if t.device != _device(model):
+                raise SharpnbError(f"{name} is on {t.device}, the model on {_device(model)}: move the rows (x.to(device)), or pass a DataLoader, whose batches are moved one at a time.")
+        return x, y, None, prep
+    if iter(data) is data: raise SharpnbError(f"{type(data).__name__} is a one-shot iterator: f needs many passes over the data; pass a DataLoader or a list of batches.")
+    from torch.utils.data import DataLoader, RandomSampler
+    if isinstance(data, DataLoader) and isinstance(data.sampler, RandomSampler):
+        raise SharpnbError("the DataLoader shuffles (shuffle=True): f must be one fixed function of the weights; use shuffle=False.")
+    return None, None, data, prep
+
+def _check_outputs(model, fb, loss_fn):
+    "Refuse outputs and targets that a loss would silently misread (see above)"
+    xb, yb = next(iter(fb.parts()))
+    with torch.no_grad(), eval_mode(model, fb.bn): out = forward(model, None, xb)
+    if not isinstance(out, torch.Tensor): raise SharpnbError(f"the model returns a {type(out).__name__}; wrap it so that it returns one tensor of outputs.")
+    if loss_fn is None:
+        if not isinstance(yb, torch.Tensor) or yb.is_floating_point():
+            raise SharpnbError("the targets are not integer labels, but the default loss is cross-entropy: give loss_fn (e.g. nn.MSELoss() for regression).")
+        if out.dim() != 2 or out.shape[0] != len(yb):
+            raise SharpnbError(f"cross-entropy needs outputs (rows, classes) for {len(yb)} labels, got {tuple(out.shape)}: give loss_fn for other shapes.")
+        if out.shape[1] == 1:
+            raise SharpnbError("the model has one output column: cross-entropy over a single class is identically 0, and so would be every sharpness; give loss_fn (e.g. nn.MSELoss() or nn.BCEWithLogitsLoss()).")
+        return
+    if isinstance(yb, torch.Tensor) and yb.is_floating_point() and out.shape != yb.shape:
+        raise SharpnbError(f"outputs {tuple(out.shape)} and targets {tuple(yb.shape)} differ in shape: an elementwise loss would broadcast them into a wrong number; reshape the targets (e.g. y.view(-1, 1)).")
+    with torch.no_grad(): l = loss_fn(out, yb)
+    if not isinstance(l, torch.Tensor) or l.dim() != 0:
+        raise SharpnbError(f"loss_fn must return the batch's mean loss, one number; got {tuple(l.shape) if isinstance(l, torch.Tensor) else type(l).__name__} (reduction='none'?).")
+
+def objective(model:nn.Module,
+              data,                   # (x, y) on the model's device, a sharpnb `Data`, or a re-iterable of batches (a DataLoader)
+              loss_fn=None,           # (outputs, targets) -> mean loss; None: cross-entropy with integer labels
+              bn:str='running',       # BatchNorm policy ('batch': the chunk, or the loader's batch, is the BN batch)
+              chunk:int=EVAL_CHUNK,   # rows per chunk of in-memory rows
+              prep=None,              # stored rows -> network input (a `Data` brings its own)
+              split=None,             # batch -> (inputs, targets)
+              group=None,             # torch.distributed group
+              check:bool=True,        # refuse what would give a silent wrong number (see above)
+              )->FullBatch:
+    "f of `model` over `data` with `loss_fn`, validated: the one objective every measure takes"
+    if not any(p.requires_grad for p in model.parameters()):
+        raise SharpnbError(f"{type(model).__name__} has no trainable parameters: there is no f(w) to measure.")
+    x, y, batches, prep = _data_parts(model, data, prep)
+    fb = FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep, group=group, loss_fn=loss_fn, batches=batches, split=split)
+    if not check: return fb
+    _check_outputs(model, fb, loss_fn)
+    f0, g0 = fb.loss_grad()
+    if not torch.isfinite(f0): raise SharpnbError(f"f at the model's weights is {float(f0)}: the weights, the data or the loss hold a NaN or an infinity.")
+    if batches is not None and abs(float(fb.loss()) - float(f0)) > 1e-6 * max(1., abs(float(f0))):
+        raise SharpnbError("f changed between two passes over the data: the batches are not fixed (random augmentation, a reshuffling sampler, dropout in a custom forward); make the loader deterministic.")
+    if float(g0.norm()) == 0:
+        gen = torch.Generator().manual_seed(0)
+        w1 = fb.w0 + 1e-3 * (fb.w0.abs() + 1) * torch.randn(fb.n, generator=gen, dtype=torch.float32).to(fb.w0)
+        if float(fb.loss_grad(w1)[1].norm()) == 0:
+            raise SharpnbError("the loss is constant in the weights (zero gradient at the centre and at a random nearby point): every sharpness would be 0; check loss_fn and the model's outputs.")
+    fb.n_evals = 0
+    return fb

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from .core import *
 from .data import stratified_subset
 from .bn import eval_mode, preserved
-from .objective import FullBatch, EVAL_CHUNK
+from .objective import FullBatch, EVAL_CHUNK, objective
 
 # %% auto #0
 __all__ = ['box', 'DenseSubspace', 'RandomSubspace', 'perturbed_fg', 'quadratic', 'fast_lbfgsb_ok', 'lbfgsb_box', 'SharpResult',
@@ -346,7 +346,7 @@ def vertex_max(f_and_grad, x, u:np.ndarray, A=None)->float:
 
 # %% ../nbs/05_sharpness.ipynb #1426939f
 def model_sharpness(model:nn.Module,           # the network at a minimiser; its weights are restored afterwards
-                    x:torch.Tensor, y:torch.Tensor,  # training inputs (as stored) and int64 labels, on the model's device
+                    x:torch.Tensor|None=None, y:torch.Tensor|None=None,  # training inputs (as stored) and int64 labels, on the model's device
                     eps=(1e-3, 5e-4),          # box sizes ε (the paper's two values)
                     p:int|None=None,           # None: full space (Table 3); else a random subspace of dim p (Table 4: 100)
                     seed:int=0,                # seed of A and of the subset
@@ -361,17 +361,23 @@ def model_sharpness(model:nn.Module,           # the network at a minimiser; its
                     orthonormal:bool=False,    # orthonormalise the columns of A
                     progress:bool|None=None,   # a bar of f+g evaluations (None: when on a terminal)
                     desc:str='sharpness',      # the bar's label
+                    data=None,                 # instead of x, y: anything `objective` takes (a DataLoader, batches, a `Data`)
+                    loss_fn=None,              # (outputs, targets) -> mean loss (default: cross-entropy)
+                    obj=None,                  # or an objective built once (`objective`); its data, loss, BN policy and chunk are used
                    )->dict:
-    "ε-sharpness (Metric 2.1) of `model` on (`x`, `y`) for each ε: a JSON-able dict of config, results and provenance"
+    "ε-sharpness (Metric 2.1) of `model` for each ε, on (`x`, `y`), on any `data` with any `loss_fn`, or on `obj`: a JSON-able dict of config, results and provenance"
     t = time.perf_counter()
     eps = [float(e) for e in np.atleast_1d(eps)]
     if not all(0 < e < np.inf for e in eps): raise SharpnbError(f"every eps must be a finite positive number, got {eps}.")
-    if subset is not None:
+    if subset is not None and obj is None and data is None:
         idx = stratified_subset(y, subset, seed); x, y = x[idx], y[idx]
+    if obj is None and (data is not None or loss_fn is not None):
+        obj = objective(model, data if data is not None else (x, y), loss_fn=loss_fn, bn=bn, chunk=chunk, prep=prep)
+    if obj is not None: bn, chunk = obj.bn, obj.chunk
     bar = None
     with preserved(model):                 # weights, BN statistics and modes as they came, also on an error
         try:
-            fb = FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep)
+            fb = obj if obj is not None else FullBatch(model, x, y, chunk=chunk, bn=bn, prep=prep)
             A = None if p is None else RandomSubspace(fb.n, p, seed=seed, device=fb.w0.device, dtype=fb.w0.dtype, orthonormal=orthonormal)
             fg = fb.loss_grad
             if progress is not False:          # about maxiter + 2 evaluations per ε (line searches add a few)
@@ -385,7 +391,8 @@ def model_sharpness(model:nn.Module,           # the network at a minimiser; its
     cfg = dict(eps=eps, p=p, A=None if p is None else ('orthonormal' if orthonormal else 'gaussian N(0,1)'), seed=seed,
                bn=bn, chunk=chunk, subset=subset, maxiter=maxiter, m=m, start=start if isinstance(start, str) else 'given',
                method=method, gtol=0., ftol=0.)
-    return dict(config=cfg, n=fb.n, rows=len(y), f0=C.f0, phi={str(r.eps): r.phi for r in res},
+    if fb.loss_fn is not None: cfg['loss'] = getattr(fb.loss_fn, '__name__', type(fb.loss_fn).__name__)
+    return dict(config=cfg, n=fb.n, rows=fb.rows, f0=C.f0, phi={str(r.eps): r.phi for r in res},
                 results=[r.to_dict() for r in res], provenance=provenance(fb.w0.device, time.perf_counter() - t))
 
 # %% ../nbs/05_sharpness.ipynb #96d05a2f
