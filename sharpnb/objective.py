@@ -18,8 +18,8 @@ from .core import *
 from .bn import BN_POLICIES, eval_mode
 
 # %% auto #0
-__all__ = ['EVAL_CHUNK', 'logits', 'batch_loss', 'shard_chunks', 'all_sum', 'eval_sums', 'evaluate', 'sharded', 'forward',
-           'FullBatch', 'objective']
+__all__ = ['EVAL_CHUNK', 'logits', 'batch_loss', 'shard_chunks', 'all_sum', 'eval_sums', 'evaluate', 'sharded', 'second_order',
+           'forward', 'FullBatch', 'objective']
 
 # %% ../nbs/03_objective.ipynb #22cd3750
 EVAL_CHUNK = 5000   # rows per evaluation chunk; the paper's code evaluated with batch_size=5000
@@ -103,6 +103,12 @@ def _to(o, dev):
     if isinstance(o, dict): return {k: _to(v, dev) for k, v in o.items()}
     if isinstance(o, (tuple, list)): return type(o)(_to(v, dev) for v in o)
     return o
+
+@contextmanager
+def second_order():
+    "Attention through the plain math kernel: the fused CPU and GPU kernels of `scaled_dot_product_attention` have no double backward, which Hessian-vector products need"
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+    with sdpa_kernel(SDPBackend.MATH): yield
 
 def forward(model:nn.Module, params:dict|None, inputs):
     "The model's outputs on `inputs`: a tensor (one argument), a tuple (positional arguments) or a dict (keyword arguments); with `params`, through `functional_call`"
@@ -198,7 +204,7 @@ class FullBatch:
         "The Hessian-vector product ∇²f(w) v  # (n,)"
         w = (self.w0 if w is None else w).detach().requires_grad_(True)
         self.n_evals += 1
-        with eval_mode(self.model, self.bn):
+        with eval_mode(self.model, self.bn), second_order():
             for xb, yb in self.parts():
                 g, = torch.autograd.grad(self.part_loss(w, xb, yb), w, create_graph=True)
                 (g @ v).backward()
@@ -209,7 +215,7 @@ class FullBatch:
     def hvp_at(self, w:torch.Tensor|None=None):
         "`v -> ∇²f(w) v` at a fixed `w`, reusing one gradient graph built once (about half the work of `hvp` per product)"
         w = (self.w0 if w is None else w).detach().requires_grad_(True)
-        with eval_mode(self.model, self.bn):
+        with eval_mode(self.model, self.bn), second_order():
             gs = [torch.autograd.grad(self.part_loss(w, xb, yb), w, create_graph=True)[0] for xb, yb in self.parts()]
         g = sum(gs) if gs else None
         def hvp(v:torch.Tensor)->torch.Tensor:
