@@ -41,6 +41,12 @@ def _fullbatch(model, ds, group):
         out[bn] = (f, g, fb.hvp(None, v), fb.loss(), H(v), H.grad)
     return out
 
+def _streamed(model, ds, group):
+    "f, ∇f and ∇²f v over 4 streamed batches of 25 rows (batch k on rank k mod 2 under a group)"
+    fb = FullBatch(model, batches=[(ds.x_train[i:i + 25], ds.y_train[i:i + 25]) for i in range(0, 100, 25)], group=group)
+    f, g = fb.loss_grad()
+    return (f, g, fb.hvp(None, torch.linspace(-1, 1, fb.n)), fb.loss())
+
 def _worker(rank, port, tmp):
     from sharpnb.dist import init_dist, close_dist
     from sharpnb.sharpness import model_sharpness
@@ -48,6 +54,7 @@ def _worker(rank, port, tmp):
     res = dict(plain=_fit(_plain, d), sync=_fit(_bn, replace(d, sync_bn=True), SGD), ghost=_fit(_bn, d, SGD))
     ds, m = _data(), _bn(); fit(m, ds, CFG, progress=False)        # a trained BN net, the same on both ranks
     res['fb'] = _fullbatch(m, ds, d.group)
+    res['stream'] = _streamed(m, ds, d.group)
     with sharded(d.group): res['phi'] = model_sharpness(m, ds.x_train, ds.y_train, eps=[1e-3], maxiter=3, chunk=32, bn='batch')['phi']
     # resume under DDP: a run interrupted in epoch 2 on every rank, resumed, equals the uninterrupted run
     cfg = replace(CFG, n_epochs=3, bs=40)
@@ -81,6 +88,9 @@ def test_ddp_fullbatch_resume_match_single_process(tmp_path):
         for a, b, c in zip(r0['fb'][bn], r1['fb'][bn], single[bn]):
             assert torch.equal(a, b)
             torch.testing.assert_close(a, c, rtol=1e-5, atol=1e-6)
+    for a, b, c in zip(r0['stream'], r1['stream'], _streamed(m, ds, None)):   # streamed batches sharded over ranks == one process
+        assert torch.equal(a, b)
+        torch.testing.assert_close(a, c, rtol=1e-6, atol=1e-6)
     phi = __import__('sharpnb.sharpness', fromlist=['x']).model_sharpness(m, ds.x_train, ds.y_train, eps=[1e-3], maxiter=3, chunk=32, bn='batch')['phi']
     assert r0['phi'] == r1['phi'] and abs(r0['phi']['0.001'] - phi['0.001']) <= 1e-4 * max(1, abs(phi['0.001'])), (r0['phi'], phi)
     assert r0['crashed'] and r1['crashed']
