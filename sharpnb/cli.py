@@ -290,13 +290,13 @@ def main(argv=None)->int:
         if not (isinstance(e, getattr(tdist, 'DistError', ())) or any(s in str(e) for s in ('gloo', 'NCCL', 'Timed out'))): raise
         print(f"sharpnb: error: the torchrun processes lost each other ({str(e).splitlines()[0][:200]}): a rank did not start, stopped, "
               "or waited longer than --dist-timeout. Check every rank's log; a run continues with --resume.", file=sys.stderr); return 1
+    except BrokenPipeError:                       # e.g. `sharpnb nets | head`: before OSError, of which it is one
+        import os; os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0
     except OSError as e:                          # a read-only or full disk, a path that is a file: a message, not a traceback
         where = f" ({e.filename})" if getattr(e, 'filename', None) else ''
         print(f"sharpnb: error: {e.strerror or e}{where}. Check the paths you gave and the free space.", file=sys.stderr); return 1
     except KeyboardInterrupt:
         print("sharpnb: interrupted", file=sys.stderr); return 130
-    except BrokenPipeError:                       # e.g. `sharpnb nets | head`
-        import os; os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0
     return 0
 
 # %% ../nbs/09_cli.ipynb #ecdaf678

@@ -219,6 +219,10 @@ def _load_tv(name, root:Path, download:bool, debian_fmnist:Path):
         except Exception as e:
             raise _missing(name, looked, f"A download was tried and failed ({type(e).__name__}: {str(e).splitlines()[0][:120]}). " + _HOW[name])
     (xt, yt), (xv, yv) = _tv_tensors(tr), _tv_tensors(te)
+    for split, x, y in (('training', xt, yt), ('test', xv, yv)):
+        if len(x) != len(y):
+            raise SharpnbError(f"The {split} split of {name} under {root} has {len(x):,} images but {len(y):,} labels: a labels file belongs to "
+                               "another split or data set. Delete the raw files and let sharpnb unpack or fetch them again.")
     k = DATASETS[name]['n_cls']
     for split, y in (('training', yt), ('test', yv)):
         if len(y) and (int(y.min()) < 0 or int(y.max()) >= k):

@@ -19,7 +19,7 @@ from torch.func import functional_call, jvp
 from .core import *
 from .data import stratified_subset
 from .bn import eval_mode, is_bn, preserved
-from .objective import EVAL_CHUNK, FullBatch, forward, objective
+from .objective import EVAL_CHUNK, FullBatch, forward, objective, second_order
 from .sharpness import model_sharpness
 from .curvature import hessian_report
 from .runs import cached, load_run
@@ -136,10 +136,13 @@ def _fisher_rao_obj(model, obj)->dict:
     if row is None: return dict(value=None, note="Fisher–Rao needs each row's loss: known for cross-entropy and MSE (nn.CrossEntropyLoss, nn.MSELoss)")
     params = {k: p.detach() for k, p in model.named_parameters() if p.requires_grad}
     tot, n = 0., 0
-    with eval_mode(model, obj.bn), torch.no_grad():
-        for xb, yb in obj.parts():
-            _, d = jvp(lambda p: row(forward(model, p, xb), yb), (params,), (params,))
-            tot += float((d.double() ** 2).sum()); n += len(d)
+    try:
+        with eval_mode(model, obj.bn), torch.no_grad(), second_order():
+            for xb, yb in obj.parts():
+                _, d = jvp(lambda p: row(forward(model, p, xb), yb), (params,), (params,))
+                tot += float((d.double() ** 2).sum()); n += len(d)
+    except NotImplementedError as e:      # a layer without forward-mode derivatives (e.g. a fused kernel)
+        return dict(value=None, note=f"Fisher–Rao needs forward-mode derivatives, which a layer of this model lacks ({str(e).splitlines()[0][:120]})")
     return dict(value=math.sqrt(tot / n), n_rows=n, bn=obj.bn, chunk=obj.chunk, n_params=obj.n, seconds=round(time.perf_counter() - t0, 3))
 
 # %% ../nbs/06b_measures.ipynb #dbc5890c

@@ -133,6 +133,8 @@ class FullBatch:
         if not self.names: raise SharpnbError(f"{type(model).__name__} has no trainable parameters: there is no f(w) to measure.")
         self.shapes = [p.shape for k, p in model.named_parameters() if p.requires_grad]
         self.w0 = get_flat(model)
+        if not bool(torch.isfinite(self.w0).all()):
+            raise SharpnbError(f"{int((~torch.isfinite(self.w0)).sum()):,} of the model's {self.w0.numel():,} weights are NaN or infinite: there is no f to measure there.")
         self.n = self.w0.numel()
         self.n_evals = 0    # full-data passes made (loss, loss_grad or hvp)
         if batches is None:

@@ -69,3 +69,24 @@ def test_study_tiny(tmp_path):
     assert (tmp_path/'s'/'study.png').stat().st_size > 1000
     res = json.loads((tmp_path/'s'/'study.json').read_text())
     assert set(res['runs']) == {'SB', 'LB'} and res['provenance']['git_sha'] is not None
+
+def test_broken_pipe_is_quiet():
+    "`sharpnb nets | head -0`: a reader that closes the pipe is not a disk error (#27 item 17: the BrokenPipeError branch sat after OSError's)"
+    import subprocess, sys
+    from conftest import ROOT
+    exe = Path(sys.executable).parent/'sharpnb'
+    cmd = [str(exe)] if exe.exists() else [sys.executable, '-m', 'sharpnb.cli']
+    p = subprocess.run(['bash', '-c', f"{' '.join(cmd)} nets --json | head -c 0"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert 'Check the paths' not in p.stderr and 'Traceback' not in p.stderr, p.stderr
+
+def test_label_count_mismatch(tmp_path):
+    "Test labels copied over the training labels: refused with a message naming the split, not trained at 8.8 % (#27 item 4)"
+    import shutil
+    from sharpnb.data import default_root
+    src = default_root()/'MNIST'/'raw'
+    if not (src/'train-images-idx3-ubyte').exists(): pytest.skip('MNIST is not fetched here (sharpnb data --fetch mnist)')
+    raw = tmp_path/'MNIST'/'raw'; shutil.copytree(src, raw)
+    shutil.copy(raw/'t10k-labels-idx1-ubyte', raw/'train-labels-idx1-ubyte')
+    r = sharpnb('train', '--net', 'F1', '--data', 'mnist', '--data-root', tmp_path, '--epochs', '1', '--subset', '500', '--out', tmp_path/'run')
+    assert r.returncode != 0 and '60,000 images but 10,000 labels' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert not (tmp_path/'run').exists()

@@ -67,7 +67,8 @@ body{margin:0;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif}
 def nav_html(pages, here):
     out, section = ['<nav id="sharpnb-nav"><a href="{}index.html"><b>sharpnb</b></a>'.format('../' * here.count('/'))], None
     for p in pages:
-        sec = 'Reproducing the paper' if p['page'].startswith('paper/') else 'Performance' if p['src'] == 'benchmarks.ipynb' else 'Library'
+        sec = ('Reproducing the paper' if p['page'].startswith('paper/') else 'Performance' if p['src'] == 'benchmarks.ipynb'
+               else 'Guide' if p['page'] == 'measure_your_model.html' else 'Library')
         if p['page'] == 'index.html': continue
         if sec != section: out.append(f'<h3>{sec}</h3>'); section = sec
         href = '../' * here.count('/') + p['page']
@@ -129,7 +130,7 @@ def main():
         page = page_name(p, fm)
         pages.append(dict(page=page, title=fm.get('title') or p.stem, desc=fm.get('description', ''), src=p.name))
         loaded.append((p, nb, pages[-1]))
-    pages.sort(key=lambda q: (q['page'] != 'index.html', q['page'].startswith('paper/'), q['src']))
+    pages.sort(key=lambda q: (q['page'] != 'index.html', q['page'] != 'measure_your_model.html', q['page'].startswith('paper/'), q['src']))   # the guide right after the home page
     mapping = {q['src']: q['page'] for q in pages}
     if DOCS.exists(): shutil.rmtree(DOCS)
     exp = HTMLExporter(template_name='lab')
