@@ -259,7 +259,7 @@ def read_cache(path)->dict:
 def merge_json(path, key:str, value):
     "Add `value` under `key` to the JSON object in `path` (created if missing): read, merge and atomic rewrite under a file lock"
     path = Path(path)
-    fd = os.open(path.parent/f'.{path.name}.lock', os.O_RDWR | os.O_CREAT, 0o644)
+    fd = os.open(path.parent/f'.{path.name}.lock', os.O_RDWR | os.O_CREAT, 0o666)   # the umask applies, as to the file it guards
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)           # two processes measuring one run wait for each other: no entry is lost
         d = read_cache(path); d[key] = value; save_json(d, path)

@@ -90,3 +90,13 @@ def test_label_count_mismatch(tmp_path):
     r = sharpnb('train', '--net', 'F1', '--data', 'mnist', '--data-root', tmp_path, '--epochs', '1', '--subset', '500', '--out', tmp_path/'run')
     assert r.returncode != 0 and '60,000 images but 10,000 labels' in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert not (tmp_path/'run').exists()
+
+def test_lock_file_follows_umask(tmp_path):
+    "The lock beside a results file gets the umask's permissions, as the file it guards does (#27 item 16: it was 0644 whatever the umask)"
+    import os, stat
+    from sharpnb.runs import merge_json
+    old = os.umask(0o002)
+    try: merge_json(tmp_path/'m.json', 'k', 1)
+    finally: os.umask(old)
+    mode = lambda p: stat.S_IMODE(p.stat().st_mode)
+    assert mode(tmp_path/'.m.json.lock') == mode(tmp_path/'m.json') == 0o664
