@@ -22,7 +22,7 @@ from .data import *
 from .models import *
 from .bn import bn_layers, eval_mode
 from .objective import *
-from .runs import load_cfg, load_run
+from .runs import CACHE_FILES, RUN_FILES, is_run, load_cfg, load_run
 
 # %% auto #0
 __all__ = ['PATHS', 'BN_PATH_POLICIES', 'BN_ROWS', 'FIG_SUFFIXES', 'alpha_grid', 'path_coefs', 'recompute_bn', 'parametric_curve',
@@ -236,6 +236,11 @@ def cmd_parametric(a)->dict:
     out = Path(a.out)
     if out.suffix.lower() not in FIG_SUFFIXES: raise SharpnbError(f"--out must name a figure file ending in {', '.join(FIG_SUFFIXES)}, got {out}.")
     js = out.with_suffix('.json')
+    own = [p.name for p in (out, js) if p.name in RUN_FILES + CACHE_FILES] if is_run(out.parent) else []
+    if own: raise SharpnbError(f"{out.parent} is a run directory and {' and '.join(own)} {'is' if len(own) == 1 else 'are'} its own: "
+                               "a run's files are never overwritten, not even with --force; write the figure elsewhere (nothing was changed).")
+    if out.is_dir() or js.is_dir(): raise SharpnbError(f"{out if out.is_dir() else js} is a directory; --out must name a figure file (nothing was changed).")
+    check_writable(out.parent, 'the folder of --out')                       # before the curve's minutes of work
     there = [str(p) for p in (out, js) if p.exists()]
     if there and not getattr(a, 'force', False):
         raise SharpnbError(f"{' and '.join(there)} already exist{'s' if len(there) == 1 else ''}; use --force to replace (nothing was changed).")

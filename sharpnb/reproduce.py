@@ -524,7 +524,7 @@ def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results',
     prof = PROFILES[profile] if device is None else replace(PROFILES[profile], device=device)
     t0, c0 = time.perf_counter(), time.process_time()
     led = ledger_path(profile, results_root)
-    with locked(led, f"profile {profile!r}'s ledger"):      # one writer per ledger; a second reproduce of the profile is refused
+    with locked(led, f"the ledger of profile {profile!r}"):      # one writer per ledger; a second reproduce of the profile is refused
         ctx = Ctx(prof, runs_root, data_root, log, device, ledger=led)
         result = ARTIFACTS[artifact](ctx)
         res = dict(artifact=artifact, profile=cfg_dict(prof), result=result,

@@ -83,3 +83,19 @@ def test_parametric_console_script(runs, tmp_path):
     assert json.loads(r.stdout)['alphas'] == [-1., -.25, .5, 1.25, 2.] and out.read_bytes()[:8] == PNG
     r = sharpnb('parametric', runs/'SB', runs/'LB', '--device', 'cpu', '--out', out, env=ENV)
     assert r.returncode == 2 and 'already exist' in r.stderr and 'Traceback' not in r.stderr
+
+@needs_fmnist
+def test_parametric_never_writes_over_a_run(runs, tmp_path):
+    "`--out RUN/config.png --force` would have replaced the run's config.json with the curve (#27 item 2); a bad --out fails before the work (item 13)"
+    import time
+    before = {f: (runs/'LB'/f).read_bytes() for f in ('config.json', 'result.json')}
+    for name in ('config.png', 'result.png'):
+        r = sharpnb('parametric', runs/'SB', runs/'LB', '--device', 'cpu', '--out', runs/'LB'/name, '--force', env=ENV)
+        assert r.returncode == 2 and 'never overwritten' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert {f: (runs/'LB'/f).read_bytes() for f in before} == before
+    (tmp_path/'x.png').mkdir()
+    r = sharpnb('parametric', runs/'SB', runs/'LB', '--device', 'cpu', '--out', tmp_path/'x.png', env=ENV)
+    assert r.returncode == 2 and 'is a directory' in r.stderr
+    (tmp_path/'file').write_text('x')
+    r = sharpnb('parametric', runs/'SB', runs/'LB', '--device', 'cpu', '--out', tmp_path/'file'/'c.png', env=ENV)
+    assert r.returncode == 2 and 'is not a directory' in r.stderr and 'Traceback' not in r.stderr, r.stderr
