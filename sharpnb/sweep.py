@@ -15,7 +15,8 @@ from .train import SB
 from .runs import load_cfg, load_run, measure_hessian, measure_sharpness
 
 # %% auto #0
-__all__ = ['SWEEP_COLS', 'run_name', 'gpu_for', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args', 'cmd_sweep']
+__all__ = ['SWEEP_COLS', 'SWEEP_MARK', 'run_name', 'gpu_for', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args',
+           'cmd_sweep']
 
 # %% ../nbs/08b_sweep.ipynb #3e959dca
 _MAIN = 'import sys; from sharpnb.cli import main; sys.exit(main(sys.argv[1:]))'   # `sharpnb` with this Python
@@ -90,6 +91,8 @@ def _other_cfg(rd:Path, net, data, bs, seed, epochs, subset, test_subset)->str:
     return (f"{rd} holds a run made with another configuration {diff} (yours, this sweep's); it was not reused. "
             "Use another --out, or delete that run to retrain it.") if diff else ''
 
+SWEEP_MARK = '.sharpnb-sweep'   # written into a sweep's folder first: only such a folder (or an older one with sweep.json) is written into
+
 def run_sweep(net:str, data:str, bs_list, seeds, out,
               parallel:int=1,            # training processes at a time
               epochs:int|None=None,      # epoch budget per run (default: TrainCfg's)
@@ -102,7 +105,12 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
               curvature:bool=False,      # also the top Hessian eigenvalue (Lanczos)
               device:str|None=None, data_root=None, log=print)->dict:
     "Train (or resume) every (batch size, seed) run as a `sharpnb train` process, measure each, write sweep.json/.csv"
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise SharpnbError(f"--out {out} exists and is not a directory (nothing was changed).")
+    if out.is_dir() and any(out.iterdir()) and not ((out/SWEEP_MARK).exists() or (out/'sweep.json').exists()):
+        raise SharpnbError(f"--out {out} is a folder that holds files and is not a sweep of sharpnb's: a sweep writes run folders, logs, "
+                           "sweep.json and sweep.csv into it. Give a new or empty folder (nothing was changed).")
+    check_writable(out, '--out'); save_json(dict(sharpnb_sweep=1), out/SWEEP_MARK)
     spec = dict(net=net, data=data, bs=[int(b) for b in bs_list], seeds=[int(s) for s in seeds], epochs=epochs, subset=subset,
                 test_subset=test_subset, eps=[float(e) for e in eps], sharp_bn=sharp_bn, sharp_subset=sharp_subset,
                 maxiter=maxiter, curvature=curvature)

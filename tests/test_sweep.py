@@ -33,3 +33,15 @@ def test_sweep_kill_and_resume(tmp_path):
     assert r.returncode != 0 and 'convolutional' in r.stderr, r.stderr[-2000:]
     rows = json.loads((tmp_path/'bad'/'sweep.json').read_text())['rows']
     assert [x['status'] for x in rows] == ['failed'] and 'convolutional' in rows[0]['error']
+
+def test_sweep_refuses_a_foreign_folder(tmp_path):
+    "`sweep --out /` once wrote run folders and sweep.csv into /; a folder sharpnb did not make is refused before anything is written (#27 item 3)"
+    from sharpnb.core import SharpnbError
+    from sharpnb.sweep import run_sweep
+    mine = tmp_path/'mine'; mine.mkdir(); (mine/'sweep.csv').write_text('my own numbers\n')
+    try: run_sweep('F1', 'synthetic', [64], [0], mine, epochs=1, eps=(), log=None); raise AssertionError('not refused')
+    except SharpnbError as e: assert 'not a sweep' in str(e)
+    assert sorted(p.name for p in mine.iterdir()) == ['sweep.csv'] and (mine/'sweep.csv').read_text() == 'my own numbers\n'
+    (tmp_path/'f').write_text('x')
+    try: run_sweep('F1', 'synthetic', [64], [0], tmp_path/'f', epochs=1, eps=(), log=None); raise AssertionError('not refused')
+    except SharpnbError as e: assert 'not a directory' in str(e)
