@@ -7,11 +7,33 @@ The convnet results (results/<artifact>-gpu-conv*.json and their ledger) go besi
 results, the benchmark records (<suite>-<device>.json/.log, env, summary) under benchmarks/results/.
 Every JSON file is read before anything is written; a file that exists already is not replaced without
 --force (nothing is written then). The archive is read with tarfile's 'data' filter: no links, no paths
-outside the destination."""
-import argparse, json, shutil, sys, tarfile, tempfile
+outside the destination. Only the files a GPU run writes are accepted (`ALLOWED`), each under `MAX_BYTES`;
+anything else (an absolute path, `..`, a `.git` file, another profile's result, JSON with NaN or
+Infinity, an empty or truncated archive) is refused by name, and nothing is written."""
+import argparse, json, re, shutil, sys, tarfile, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+MAX_BYTES = 64 << 20
+ALLOWED = [re.compile(r'^[A-Za-z][A-Za-z0-9_-]*-(cuda|cpu)\.(json|log|txt)$'),                              # records, logs, env, summary
+           re.compile(r'^results/[a-z0-9]+-gpu-conv(-tiny)?\.json$'),                                 # the convnet profiles' results
+           re.compile(r'^results/ledger-gpu-conv(-tiny)?/[A-Za-z0-9_.-]+\.json$')]                    # and their ledgers
+
+def check_members(tf:tarfile.TarFile)->list:
+    "The archive's file members, every one allowed; raises ValueError naming the first that is not"
+    files = []
+    for m in tf.getmembers():
+        name = m.name[2:] if m.name.startswith('./') else m.name
+        if m.isdir() or name in ('', '.'): continue
+        if name.startswith('/') or '..' in Path(name).parts: raise ValueError(f"{m.name}: an absolute or escaping path; nothing was unpacked")
+        if not m.isfile(): raise ValueError(f"{m.name}: not a plain file; nothing was unpacked")
+        if not any(r.match(name) for r in ALLOWED): raise ValueError(f"{m.name}: not a file a GPU run writes; nothing was unpacked")
+        if m.size > MAX_BYTES: raise ValueError(f"{m.name}: {m.size:,} bytes, over the {MAX_BYTES:,}-byte cap; nothing was unpacked")
+        files.append(name)
+    if not files: raise ValueError("the archive holds no files; nothing was unpacked")
+    return files
+
+def _no_constants(c): raise ValueError(f"{c} is not a number JSON allows")
 
 def plan(src:Path, results:Path, records:Path)->list:
     "(file in the unpacked archive, destination) for every file to copy; raises ValueError on a bad JSON file"
@@ -19,7 +41,7 @@ def plan(src:Path, results:Path, records:Path)->list:
     for f in sorted(p for p in src.rglob('*') if p.is_file()):
         rel = f.relative_to(src)
         if f.suffix == '.json':
-            try: json.loads(f.read_text())
+            try: json.loads(f.read_text(), parse_constant=_no_constants)
             except ValueError as e: raise ValueError(f"{rel} is not valid JSON ({e}); nothing was unpacked") from None
         if rel.parts[0] == 'results': out.append((f, results.joinpath(*rel.parts[1:])))
         else: out.append((f, records/rel))
@@ -28,7 +50,11 @@ def plan(src:Path, results:Path, records:Path)->list:
 def unpack(archive, results=ROOT/'nbs'/'paper'/'results', records=ROOT/'benchmarks'/'results', force:bool=False)->list:
     "Copy the archive's files to `results` and `records`; returns the destinations written"
     with tempfile.TemporaryDirectory() as t:
-        with tarfile.open(archive) as tf: tf.extractall(t, filter='data')
+        try:
+            with tarfile.open(archive) as tf: check_members(tf); tf.extractall(t, filter='data')
+        except (EOFError, tarfile.ReadError, OSError) as e:
+            if isinstance(e, FileNotFoundError): raise
+            raise ValueError(f"{archive} is truncated or not a gzipped tar ({type(e).__name__}: {e}); copy it again; nothing was unpacked") from None
         todo = plan(Path(t), Path(results), Path(records))
         there = [str(d) for _, d in todo if d.exists()]
         if there and not force:
