@@ -162,6 +162,7 @@ def measures(model:nn.Module,
     x = y = prep = None
     if hasattr(data, 'x_train'): x, y, prep = data.x_train, data.y_train, data.prep
     elif isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data): x, y = data
+    total = len(y) if x is not None else None
     if x is not None and o['subset'] and o['subset'] < len(y) and not y.is_floating_point():
         i = stratified_subset(y, o['subset'], o['seed']); x, y = x[i], y[i]
     out, t_all = {}, time.perf_counter()
@@ -181,7 +182,7 @@ def measures(model:nn.Module,
         timed('average', lambda: average_sharpness(fb, o['sigma'], n_samples=o['n_samples'], seed=o['seed']))
         timed('pac_bayes', lambda: pac_bayes_sigma(fb, target=o['target'], n_samples=o['n_samples'] // 2, seed=o['seed']))
         out['fisher_rao'] = (fisher_rao_norm(model, x, y, prep=prep, bn=o['bn'], chunk=o['chunk']) if own else fisher_rao_norm(model, obj=fb))
-    return dict(config={k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()}, rows=fb.rows, n=fb.n, f0=float(fb.loss()),
+    return dict(config={k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()}, rows=fb.rows, rows_total=total or fb.rows, n=fb.n, f0=float(fb.loss()),
                 measures=out, seconds=round(time.perf_counter() - t_all, 3), provenance=provenance(fb.w0.device))
 
 # %% ../nbs/06b_measures.ipynb #c99c8af2
@@ -210,7 +211,7 @@ def run_measures(run_dir, force:bool=False, device=None, data_root=None, **kw)->
         check_writable(run_dir, 'the run directory, where measures.json is kept')      # before minutes of work
         return dict(measures(model, data, **kw), run=str(run_dir))
     key = config_hash({k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()})
-    return cached(run_dir, 'measures.json', key, model, compute, force, 'the measures were')
+    return dict(cached(run_dir, 'measures.json', key, model, compute, force, 'the measures were'), run=str(run_dir))   # a copied run shows its own name
 
 def measures_table(results:list)->str:
     "One text table: a row per measure, a column per run"
@@ -219,7 +220,9 @@ def measures_table(results:list)->str:
     head = f"{'measure':16s}" + ''.join(f"{_short(r['run']):>16s}" for r in results)
     rows = [f"{n if n != 'keskar' else 'keskar (1e-3)':16s}" + ''.join(f"{val(r['measures'][n]):16.5g}" for r in results) for n in names]
     c = results[0]['config']
-    sub = 'all of them' if not c['subset'] or c['subset'] >= results[0]['rows'] else f"a stratified subset, seed {c['seed']}"
+    total = results[0].get('rows_total')                                    # older cached results lack it
+    sub = (('all of them' if results[0]['rows'] >= total else f"a stratified subset of the {total:,}, seed {c['seed']}") if total else
+           'all of them' if not c['subset'] or c['subset'] > results[0]['rows'] else f"a stratified subset, seed {c['seed']}")
     return '\n'.join([head, *rows, f"f on {results[0]['rows']:,} training rows ({sub}), BN {c['bn']} (chunk {c['chunk']}); every value: larger is sharper"])
 
 def _short(p)->str: return Path(p).name[-15:]
