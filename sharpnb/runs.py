@@ -32,8 +32,12 @@ RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'r
 CACHE_FILES = ['sharpness.json', 'hessian.json', 'measures.json']   # measurements of the run's weights: they go with the run it replaces
 
 def is_run(path)->bool:
-    "Whether `path` is a sharpnb run directory"
-    return (Path(path)/'config.json').exists()
+    "Whether `path` is a sharpnb run directory: its config.json is sharpnb's (it carries `sharpnb_run`), not merely a file of that name"
+    p = Path(path)/'config.json'
+    if not p.is_file(): return False
+    try: d = json.loads(p.read_text())
+    except (OSError, ValueError, UnicodeDecodeError): return False
+    return isinstance(d, dict) and d.get('sharpnb_run') == 1
 
 def _cfg_from_json(d:dict)->TrainCfg:
     names = {f.name for f in fields(TrainCfg)}
@@ -49,7 +53,7 @@ def load_cfg(run_dir)->TrainCfg:
     "The `TrainCfg` stored in a run directory"
     run_dir = Path(run_dir)
     if not run_dir.exists(): raise SharpnbError(f"{run_dir} does not exist.")
-    if not is_run(run_dir): raise SharpnbError(f"{run_dir} is not a sharpnb run directory (it has no config.json).")
+    if not is_run(run_dir): raise SharpnbError(f"{run_dir} is not a sharpnb run directory (it has no config.json that sharpnb wrote).")
     d = load_json(run_dir/'config.json')
     if not isinstance(d, dict) or d.get('sharpnb_run') != 1 or 'cfg' not in d:
         raise SharpnbError(f"{run_dir}/config.json is not a sharpnb run configuration.")

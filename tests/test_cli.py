@@ -100,3 +100,11 @@ def test_lock_file_follows_umask(tmp_path):
     finally: os.umask(old)
     mode = lambda p: stat.S_IMODE(p.stat().st_mode)
     assert mode(tmp_path/'.m.json.lock') == mode(tmp_path/'m.json') == 0o664
+
+def test_force_never_deletes_a_users_folder(tmp_path):
+    "A folder with someone else's config.json is not a run: `train --force` refuses it and deletes nothing (#27 item 1)"
+    u = tmp_path/'U'; (u/'ckpt').mkdir(parents=True)
+    (u/'config.json').write_text('{"model_type": "bert"}'); (u/'model.pt').write_text('w'); (u/'ckpt'/'step_1000.bin').write_text('c')
+    r = sharpnb('train', '--net', 'F1', '--data', 'synthetic', '--epochs', '1', '--device', 'cpu', '--out', u, '--force')
+    assert r.returncode == 2 and 'is not a sharpnb run' in r.stderr, r.stderr
+    assert (u/'config.json').read_text() == '{"model_type": "bert"}' and (u/'model.pt').read_text() == 'w' and (u/'ckpt'/'step_1000.bin').exists()
