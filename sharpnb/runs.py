@@ -28,7 +28,7 @@ __all__ = ['RUN_FILES', 'CACHE_FILES', 'is_run', 'load_cfg', 'run_lock', 'train_
            'cached', 'sharpness_key', 'measure_sharpness', 'dist_measure_sharpness', 'hessian_key', 'measure_hessian']
 
 # %% ../nbs/06a_runs.ipynb #59f22f33
-RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'result.json', 'ckpt']
+RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'result.json', 'weights.json', 'ckpt']
 CACHE_FILES = ['sharpness.json', 'hessian.json', 'measures.json']   # measurements of the run's weights: they go with the run it replaces
 
 def is_run(path)->bool:
@@ -207,6 +207,7 @@ def _finish(job:_Job, data, dev, model, fit_cfg, history, seconds)->dict:
                dist_from_init=norm64(get_flat(model) - x0), n_params=n_params(model), eval_bn=cfg.eval_bn,
                cfg=cfg_dict(cfg), provenance=provenance(dev, seconds=seconds), **({'dist': job.dinfo} if job.dinfo else {}),
                **({} if cfg.stop is None else dict(stop_epoch=len(history))))   # the plateau rule's epoch (n_epochs: the cap)
+    save_json(dict(sharpnb_weights=1, final=state_sha(model)), out/'weights.json')   # checked before anything measures model.pt
     save_json(res, out/'result.json')
     return load_json(out/'result.json')
 
@@ -225,9 +226,14 @@ def _check_dist(out:Path, dinfo):
 
 def _load_into(model, path):
     sd = safe_torch_load(path, map_location=next(model.parameters()).device)
+    ref = model.state_dict()
+    if isinstance(sd, dict):                 # load_state_dict would silently cast (int8 weights gave φ = 2.8e10): dtypes must match
+        bad = [f"{k} is {v.dtype}, not {ref[k].dtype}" for k, v in sd.items() if isinstance(v, torch.Tensor) and k in ref and v.dtype != ref[k].dtype]
+        if bad: raise SharpnbError(f"{path} does not hold this network's weights: {bad[0]}{f' (and {len(bad) - 1} more)' if len(bad) > 1 else ''}.")
     try: model.load_state_dict(sd)
     except (RuntimeError, TypeError, AttributeError) as e:
-        raise SharpnbError(f"{path} does not hold weights for this network ({str(e).splitlines()[0][:150]}).")
+        msg = ' '.join(str(e).split())          # every line of PyTorch's message, on one line
+        raise SharpnbError(f"{path} does not hold weights for this network: {msg[:400]}{'...' if len(msg) > 400 else ''}")
     return model
 
 # %% ../nbs/06a_runs.ipynb #6f6ab162
@@ -242,6 +248,10 @@ def load_run(run_dir, which:str='final', device:str|None=None, data_root=None, d
         if not (run_dir/'model.pt').exists():
             raise SharpnbError(f"{run_dir} has no final weights (model.pt): the run is unfinished. Resume it with sharpnb train ... --resume.")
         _load_into(model, run_dir/'model.pt')
+        want = load_json(run_dir/'weights.json').get('final') if (run_dir/'weights.json').exists() else None   # older runs record none
+        if want is not None and state_sha(model) != want:
+            raise SharpnbError(f"{run_dir}/model.pt is not the weights this run trained (SHA-256 {state_sha(model)}, the run recorded {want}): "
+                               "was it copied from another run? Nothing is measured on it.")
     elif which == 'init': _load_into(model, run_dir/'init.pt')
     elif which == 'last':
         st = safe_torch_load(run_dir/'last.pt', map_location=dev)

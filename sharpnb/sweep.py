@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .core import *
 from .train import SB
-from .runs import load_cfg, load_run, measure_hessian, measure_sharpness
+from .runs import is_run, load_cfg, load_run, measure_hessian, measure_sharpness
 
 # %% auto #0
 __all__ = ['SWEEP_COLS', 'SWEEP_MARK', 'run_name', 'gpu_for', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args',
@@ -107,7 +107,8 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
     "Train (or resume) every (batch size, seed) run as a `sharpnb train` process, measure each, write sweep.json/.csv"
     out = Path(out)
     if out.exists() and not out.is_dir(): raise SharpnbError(f"--out {out} exists and is not a directory (nothing was changed).")
-    if out.is_dir() and any(out.iterdir()) and not ((out/SWEEP_MARK).exists() or (out/'sweep.json').exists()):
+    foreign = [q.name for q in out.iterdir() if not is_run(q)] if out.is_dir() else []      # sharpnb's own runs may wait there
+    if foreign and not ((out/SWEEP_MARK).exists() or (out/'sweep.json').exists()):
         raise SharpnbError(f"--out {out} is a folder that holds files and is not a sweep of sharpnb's: a sweep writes run folders, logs, "
                            "sweep.json and sweep.csv into it. Give a new or empty folder (nothing was changed).")
     check_writable(out, '--out'); save_json(dict(sharpnb_sweep=1), out/SWEEP_MARK)

@@ -108,3 +108,19 @@ def test_force_never_deletes_a_users_folder(tmp_path):
     r = sharpnb('train', '--net', 'F1', '--data', 'synthetic', '--epochs', '1', '--device', 'cpu', '--out', u, '--force')
     assert r.returncode == 2 and 'is not a sharpnb run' in r.stderr, r.stderr
     assert (u/'config.json').read_text() == '{"model_type": "bert"}' and (u/'model.pt').read_text() == 'w' and (u/'ckpt'/'step_1000.bin').exists()
+
+def test_weights_are_checked_before_measuring(tmp_path):
+    "A model.pt copied from another run, or cast to int8, is refused with a message, not measured (#27 item 6: int8 weights gave phi = 2.8e10)"
+    import torch
+    base = ['train', '--net', 'F1', '--data', 'synthetic', '--epochs', '1', '--device', 'cpu', '--quiet']
+    for s in (0, 1): sharpnb(*base, '--seed', s, '--out', tmp_path/f'r{s}', check=0)
+    assert json.loads((tmp_path/'r0'/'weights.json').read_text())['sharpnb_weights'] == 1
+    ok = sharpnb('sharpness', tmp_path/'r0', '--eps', '1e-3', '--maxiter', '1', '--device', 'cpu')
+    assert ok.returncode == 0, ok.stderr
+    (tmp_path/'r1'/'model.pt').write_bytes((tmp_path/'r0'/'model.pt').read_bytes())        # another run's weights
+    r = sharpnb('sharpness', tmp_path/'r1', '--eps', '1e-3', '--maxiter', '1', '--device', 'cpu')
+    assert r.returncode == 2 and 'copied from another run' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    sd = torch.load(tmp_path/'r0'/'model.pt', weights_only=True)
+    torch.save({k: (v.to(torch.int8) if v.is_floating_point() else v) for k, v in sd.items()}, tmp_path/'r0'/'model.pt')
+    r = sharpnb('sharpness', tmp_path/'r0', '--eps', '1e-3', '--maxiter', '1', '--device', 'cpu')
+    assert r.returncode == 2 and 'torch.int8' in r.stderr and 'Traceback' not in r.stderr, r.stderr

@@ -125,4 +125,4 @@ def test_torchrun_sharpnb_train(tmp_path):
     res = json.loads((tmp_path/'run'/'result.json').read_text())
     assert res['dist'] == dict(world=2, sync_bn=False) and res['n_epochs'] == 2
     assert len(json.loads((tmp_path/'run'/'history.json').read_text())) == 2
-    assert sorted(p.name for p in (tmp_path/'run').iterdir()) == ['config.json', 'history.json', 'init.pt', 'last.pt', 'model.pt', 'result.json']
+    assert sorted(p.name for p in (tmp_path/'run').iterdir()) == ['config.json', 'history.json', 'init.pt', 'last.pt', 'model.pt', 'result.json', 'weights.json']
