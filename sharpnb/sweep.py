@@ -59,7 +59,8 @@ def _train_all(jobs:list, parallel:int, logs:Path, log=None)->dict:
         while todo or running:
             while todo and len(running) < parallel:
                 name, argv = todo.pop(0)
-                f = open(logs/f'{name}.log', 'wb')
+                f = open(logs/f'{name}.log', 'ab')          # appended: an earlier sweep's log of this run is kept
+                f.write(f"== sharpnb sweep: {' '.join(map(str, argv[3:]))}\n".encode()); f.flush()
                 running[name] = (subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent), f)
                 if log: log(f"started {name}")
             for name, (p, f) in list(running.items()):
@@ -111,13 +112,18 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
     if foreign and not ((out/SWEEP_MARK).exists() or (out/'sweep.json').exists()):
         raise SharpnbError(f"--out {out} is a folder that holds files and is not a sweep of sharpnb's: a sweep writes run folders, logs, "
                            "sweep.json and sweep.csv into it. Give a new or empty folder (nothing was changed).")
-    check_writable(out, '--out'); save_json(dict(sharpnb_sweep=1), out/SWEEP_MARK)
+    check_writable(out, '--out')
     spec = dict(net=net, data=data, bs=[int(b) for b in bs_list], seeds=[int(s) for s in seeds], epochs=epochs, subset=subset,
                 test_subset=test_subset, eps=[float(e) for e in eps], sharp_bn=sharp_bn, sharp_subset=sharp_subset,
                 maxiter=maxiter, curvature=curvature)
     t0 = time.perf_counter()
     pts = [(b, s) for b in spec['bs'] for s in spec['seeds']]
     mixed = {run_name(b, s): why for b, s in pts if (why := _other_cfg(out/run_name(b, s), net, data, b, s, epochs, subset, test_subset))}
+    if mixed:        # refused before anything runs or is written: rerunning would fail the same way, and sweep.json would lose its good rows
+        raise SharpnbError(f"{len(mixed)} of the {len(pts)} runs in {out} were made with other options than this sweep's, so they cannot be "
+                           "reused and are not replaced; use another --out, or the options they were made with (nothing was changed).\n"
+                           + '\n'.join(f"--- {n}: {w}" for n, w in mixed.items()))
+    save_json(dict(sharpnb_sweep=1), out/SWEEP_MARK)
     todo = [(b, s) for b, s in pts if run_name(b, s) not in mixed and not (out/run_name(b, s)/'result.json').exists()]
     jobs = [(run_name(b, s), train_argv(net, data, b, s, out/run_name(b, s), epochs, subset, test_subset, gpu_for(device, i), data_root))
             for i, (b, s) in enumerate(todo)]
