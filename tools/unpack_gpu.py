@@ -8,7 +8,7 @@ results, the benchmark records (<suite>-<device>.json/.log, env, summary) under 
 Every JSON file is read before anything is written; a file that exists already is not replaced without
 --force (nothing is written then). The archive is read with tarfile's 'data' filter: no links, no paths
 outside the destination. Only the files a GPU run writes are accepted (`ALLOWED`), each under `MAX_BYTES`;
-anything else (an absolute path, `..`, a `.git` file, another profile's result, JSON with NaN or
+anything else (an absolute path, `..`, a `.git` file, another profile's result, JSON with an
 Infinity, an empty or truncated archive) is refused by name, and nothing is written."""
 import argparse, json, re, shutil, sys, tarfile, tempfile
 from pathlib import Path
@@ -33,7 +33,10 @@ def check_members(tf:tarfile.TarFile)->list:
     if not files: raise ValueError("the archive holds no files; nothing was unpacked")
     return files
 
-def _no_constants(c): raise ValueError(f"{c} is not a number JSON allows")
+def _no_constants(c):
+    "NaN is how sharpnb's own results say 'undefined' (a statistic of too few epochs or seeds); an infinity is never a result"
+    if c == 'NaN': return float('nan')
+    raise ValueError(f"{c} is not a number a result may hold")
 
 def plan(src:Path, results:Path, records:Path)->list:
     "(file in the unpacked archive, destination) for every file to copy; raises ValueError on a bad JSON file"
