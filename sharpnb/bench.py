@@ -192,6 +192,7 @@ TARGETS = [  # suite, device, network (train), key in the result, goal, what
     ('sharpness', 'cpu', None, 'ratios.naive.median', 2.0, 'F1 full-space φ (10 iterations): naive SciPy / sharpnb'),
     ('hessian', 'cpu', None, 'ratios.pyhessian_eig.median', 1.5, 'F1 top Hessian eigenvalue: PyHessian / sharpnb at equal accuracy'),
     ('parametric', 'cpu', None, 'ratios.naive.median', 1.0, 'F1 parametric plot: naive loop / sharpnb (not slower)'),
+    ('instruments', 'cpu', None, 'efficiency.headroom', 1.0, 'F1 SB with the training instruments at the default k: 10 % / measured overhead'),
     ('train', 'cuda', 'C1', 'efficiency.SB.gemm', 0.30, 'C1 training (bs 256): bf16 MFU'),
     ('train', 'cuda', 'C2', 'efficiency.SB.gemm', 0.30, 'C2 training (bs 256): bf16 MFU'),
     ('train', 'cuda', 'F1', 'efficiency.SB.launch', 1/3, 'F1 SB: within 3× the launch-latency floor'),

@@ -38,8 +38,8 @@ def cmd_data(a):
 def _train_cfg(a):
     from sharpnb.train import TrainCfg
     return TrainCfg(net=a.net.upper(), data=a.data, regime=a.regime.upper(), bs=a.bs, n_epochs=a.epochs, opt=a.opt, lr=a.lr,
-                    seed=a.seed, subset=a.subset, test_subset=a.test_subset, save_every=a.save_every, device=a.device,
-                    eval_bn=a.eval_bn)
+                    momentum=a.momentum, seed=a.seed, subset=a.subset, test_subset=a.test_subset, save_every=a.save_every,
+                    device=a.device, eval_bn=a.eval_bn, instruments=a.instruments)
 
 def cmd_train(a):
     from sharpnb.runs import train_run
@@ -139,6 +139,7 @@ def cmd_bench(a):
 # %% ../nbs/09_cli.ipynb #92ac89c0
 def _train_args(sp):
     from sharpnb.train import TrainCfg
+    from sharpnb.instruments import InstrumentCfg
     from sharpnb.remedies import remedy_args
     from sharpnb.dist import dist_args
     D = lambda k: default_of(TrainCfg, k)
@@ -149,6 +150,7 @@ def _train_args(sp):
     sp.add_argument('--epochs', type=positive_int, default=D('n_epochs'), help='epoch budget')
     sp.add_argument('--opt', default=D('opt'), choices=['adam', 'sgd'])
     sp.add_argument('--lr', type=float, default=D('lr'))
+    sp.add_argument('--momentum', type=float, default=D('momentum'), help='SGD momentum (0: plain gradient descent steps)')
     sp.add_argument('--subset', type=positive_int, help='stratified seeded training subset')
     sp.add_argument('--test-subset', type=positive_int, help='stratified seeded test subset')
     sp.add_argument('--seed', type=int, default=D('seed'))
@@ -160,6 +162,9 @@ def _train_args(sp):
     sp.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
     sp.add_argument('--force', action='store_true', help='replace the run in --out')
     sp.add_argument('--quiet', action='store_true', help='no per-epoch lines')
+    sp.add_argument('--instruments', type=positive_int, nargs='?', const=default_of(InstrumentCfg, 'every'), metavar='K',
+                    help=f"read the training instruments every K optimizer steps (default K: {default_of(InstrumentCfg, 'every')}): "
+                         "noise scale, gradient norm, λ_max, ADAM's λ_max(P⁻¹H) and its edge of stability, kept in history.json")
     remedy_args(sp); dist_args(sp)
 
 def _sharpness_args(sp):

@@ -22,6 +22,7 @@ from .train import *
 from .remedies import remedy_spec, remedy_kwargs
 from .sharpness import model_sharpness
 from .curvature import hessian_report
+from .instruments import Instruments, InstrumentCfg
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'CACHE_FILES', 'is_run', 'load_cfg', 'run_lock', 'train_run', 'load_run', 'read_cache', 'merge_json',
@@ -166,9 +167,10 @@ def _fit_job(job:_Job, kind, data, kw, state, quiet, progress)->tuple:
     cfg, out, model = job.cfg, job.out, kw['model']
     start, t0 = (state['epoch'] if state else 0), time.perf_counter()
     prev = sum(h['seconds'] for h in state['history']) if state else 0.
+    inst = Instruments(InstrumentCfg(every=cfg.instruments)) if cfg.instruments else None
     def on_epoch(m, o, hist):
         if not job.main: return
-        atomic_torch_save(checkpoint(m, o, hist), out/'last.pt')
+        atomic_torch_save(checkpoint(m, o, hist, inst), out/'last.pt')
         e = len(hist)
         if cfg.save_every and e % cfg.save_every == 0: atomic_torch_save(m.state_dict(), out/'ckpt'/f'epoch_{e:03d}.pt')
         save_json(hist, out/'history.json')
@@ -176,7 +178,8 @@ def _fit_job(job:_Job, kind, data, kw, state, quiet, progress)->tuple:
     try:
         job.on_main(_init_files, job, kind, data, model)       # inside: a failure while writing the first files restores the old run too
         history = fit(model, data, kw['cfg'], tfm=kw['tfm'], step=kw['step'], opt=kw['opt'], state=state, on_epoch=on_epoch,
-                      log=None if quiet else job.log, progress=progress, bs_at=kw['bs_at'], lr_at=kw['lr_at'], dist=job.d)
+                      log=None if quiet else job.log, progress=progress, bs_at=kw['bs_at'], lr_at=kw['lr_at'], dist=job.d,
+                      instruments=inst)
     except BaseException:
         if kind == 'replace' and job.main and (out/_OLD).exists():
             _restore(out)

@@ -25,11 +25,12 @@ from .sharpness import model_sharpness, naive_sharpness
 from .curvature import hutchinson_trace, krylov_trace, lanczos_eigs, power_eigs, products_to, start_study, start_vector, top_eigs
 from .landscape import alpha_grid, naive_parametric, parametric_curve
 from .sweep import run_sweep
+from .instruments import InstrumentCfg, Instruments, readings
 from .bench import *
 
 # %% auto #0
 __all__ = ['SUITES', 'PerSample', 'naive_train', 'epoch_flops', 'bench_train', 'bench_sharpness', 'bench_hessian',
-           'bench_parametric', 'bench_sweep', 'run_suite', 'bench_args', 'cmd_bench']
+           'bench_parametric', 'bench_sweep', 'bench_instruments', 'run_suite', 'bench_args', 'cmd_bench']
 
 # %% ../nbs/08d_suites.ipynb #e0601c21
 class PerSample(torch.utils.data.Dataset):
@@ -374,8 +375,38 @@ def bench_sweep(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, d
                 checks=checks, times=ts, ratios=ratios,
                 efficiency=dict(overhead_per_run_s=(statistics.median(ts['sweep_p1']) - statistics.median(ts['sequential'])) / n_runs))
 
+# %% ../nbs/08d_suites.ipynb #ea3432cf
+def bench_instruments(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, test_rows:int|None=None,
+                      data:str='fashion-mnist', every:int|None=None, log=None, data_root=None, **_)->dict:
+    "Training instruments: `fit` of F1 at SB with `Instruments` every k steps against without; the overhead per training time at k"
+    dev = get_device(device)
+    rows = rows or (512 if tiny else 12000); test_rows = test_rows or (256 if tiny else 2000)
+    d = bench_data('F1', data, rows, test_rows, dev, data_root)
+    cfg = replace(SB, net='F1', n_epochs=1, device=str(dev))
+    steps, got = -(-d.n_train // batch_size(cfg, d.n_train)), {}
+    width, k = TINY_WIDTH if tiny else None, every or default_of(InstrumentCfg, 'every')
+    ic = InstrumentCfg(every=max(1, steps // 3))                            # timed: readings at 0, 1/3, 2/3 (and 3/3) of the epoch
+    def run(inst):
+        m = bench_model('F1', d, width=width)
+        h = fit(m, d, cfg, progress=False, instruments=Instruments(ic) if inst else None)
+        if inst: got['readings'] = readings(h)
+        return dict(train_loss=h[-1]['train_loss'], weights=state_sha(m))
+    ans, ts = alternate(dict(plain=lambda: run(False), instruments=lambda: run(True)), reps, dev, log=log)
+    R, t0 = got['readings'], statistics.median(ts['plain'])
+    per_reading = (statistics.median(ts['instruments']) - t0) / len(R)
+    overhead = per_reading / (k * t0 / steps)
+    return dict(problem=dict(net='F1', width=width, data=d.summary(), bs=batch_size(cfg, d.n_train), steps=steps, epochs=1,
+                             instruments=dict(vars(ic)), readings=len(R), overhead_at_k=k),
+                answers=ans, checks=dict(unchanged=ans['plain']['weights'] == ans['instruments']['weights']),
+                times=ts, ratios=dict(instruments=ratio(ts['instruments'], ts['plain'])),
+                efficiency=dict(per_reading_s=per_reading, reading_clock_s=statistics.median(r['seconds'] for r in R),
+                                step_s=t0 / steps, overhead=overhead, headroom=0.10 / overhead if overhead > 0 else None,
+                                k_at_10pct=per_reading / (0.10 * t0 / steps),     # the smallest k within the 10 % goal
+                                lam_hvp=[r.get('lam_hvp') for r in R], pre_hvp=[r.get('pre_hvp') for r in R]))
+
 # %% ../nbs/08d_suites.ipynb #9e537012
-SUITES = dict(train=bench_train, sharpness=bench_sharpness, hessian=bench_hessian, parametric=bench_parametric, sweep=bench_sweep)
+SUITES = dict(train=bench_train, sharpness=bench_sharpness, hessian=bench_hessian, parametric=bench_parametric, sweep=bench_sweep,
+              instruments=bench_instruments)
 
 def run_suite(suite:str,          # one of SUITES
               device='cpu',       # 'cpu' or 'cuda'
@@ -418,6 +449,7 @@ def bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument('--epochs', type=positive_int, help='train: epochs per timed call; others: epochs of the SB/LB pair trained here')
     p.add_argument('--bs', type=positive_int, nargs='+', help='batch sizes (train: instead of SB and LB; sweep)')
     p.add_argument('--seeds', type=int, nargs='+', help='sweep: trial seeds')
+    p.add_argument('--every', type=positive_int, help='instruments: steps between readings (default: the library default)')
     p.add_argument('--parallel', type=positive_int, default=2, help='sweep: processes at a time (also timed with 1)')
     p.add_argument('--workers', type=int, help='train: DataLoader workers of the baseline (default 0 on the CPU, 4 on a GPU)')
     p.add_argument('--sb-run', help='SB run directory (default: train a short pair here)')
@@ -431,7 +463,7 @@ def bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
 def cmd_bench(a)->dict:
     "Run `sharpnb bench`: one suite, printed as a report or as JSON"
     kw = dict(rows=a.rows, test_rows=a.test_rows, net=a.net.upper(), data=a.data, epochs=a.epochs, bs=a.bs, seeds=a.seeds,
-              parallel=a.parallel, workers=a.workers, sb_run=a.sb_run, lb_run=a.lb_run, data_root=a.data_root)
+              parallel=a.parallel, workers=a.workers, sb_run=a.sb_run, lb_run=a.lb_run, data_root=a.data_root, every=a.every)
     if a.net.upper() not in NETS: raise SharpnbError(f"Unknown network {a.net!r}. The paper's networks are {', '.join(NETS)}.")
     quiet = a.quiet or getattr(a, 'json', False)
     res = run_suite(a.suite, a.device, tiny=a.tiny, reps=a.reps, out=a.out, force=a.force,

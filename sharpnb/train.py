@@ -1,4 +1,4 @@
-"""The paper's training protocol as one plain `fit` with two seams, exact to resume from a checkpoint, and `fit_seeds`, several seeds as one vmapped model
+"""The paper's training protocol as one plain `fit` with two seams and a place for instruments, exact to resume from a checkpoint, and `fit_seeds`, several seeds as one vmapped model
 
 Docs: https://sharpnb.github.io/sharpnb/train.html.md"""
 
@@ -50,6 +50,8 @@ class TrainCfg:
     # the paper's "until the loss ceased to improve" as a rule, n_epochs then being the cap: (k, window, tol) stops once the
     # mean training loss of the last k epochs is less than tol (relative) below that of the k epochs `window` epochs earlier
     stop:tuple|None=field(default=None, metadata={'omit_default': True})
+    # training instruments (sharpnb.instruments) every k optimizer steps, with their other settings at the defaults (None: none)
+    instruments:int|None=field(default=None, metadata={'omit_default': True})
 
 SB_BS = 256          # small-batch size (paper §2.1)
 LB_FRACTION = 0.1    # large batch = 10% of the training set (paper §2.1)
@@ -94,6 +96,7 @@ def check_cfg(cfg:TrainCfg)->TrainCfg:
     need(cfg.stop is None or (isinstance(cfg.stop, (tuple, list)) and len(cfg.stop) == 3 and _num(cfg.stop[0], int) and cfg.stop[0] >= 1
                               and _num(cfg.stop[1], int) and cfg.stop[1] >= 1 and _num(cfg.stop[2]) and 0 <= cfg.stop[2] < 1),
          'stop', cfg.stop, '(k, window, tol): two positive integers and a number in [0, 1)')
+    need(cfg.instruments is None or (_num(cfg.instruments, int) and cfg.instruments >= 1), '--instruments', cfg.instruments, 'a positive integer (steps)')
     return cfg
 
 def plateaued(history:list, stop)->bool:
@@ -144,6 +147,7 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         bs_at=None,            # schedule: epoch -> batch size (dynamic sampling); default: the fixed batch size of cfg
         lr_at=None,            # schedule: (epoch, i, n_batches) -> learning rate (warm-up, scaling); default: constant
         dist=None,             # sharpnb.dist.Dist: DDP over its ranks, `cfg`'s batch being the global batch (None: this process alone)
+        instruments=None,      # seam: readings every k steps (`sharpnb.instruments.Instruments`), kept in the history and the checkpoint
         )->list:
     "Train `model` on `data` with `cfg`; returns the per-epoch history"
     from tqdm.auto import tqdm
@@ -155,8 +159,9 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
         history, start = list(state['history']), int(state['epoch'])
     hk = DistFit(model, dist) if dist is not None and dist.world > 1 else None
     if hk is not None and dist.rank != 0: progress, log = False, None
+    if instruments is not None: _attach(instruments, model, opt, data, state, hk)
     L = _Loop(model, model if hk is None else hk.net, opt, data, cfg, tfm, step, hk, batch_size(cfg, data.n_train), bs_at, lr_at, history,
-              convolves(model))
+              convolves(model), instruments)
     bar = tqdm(range(start, cfg.n_epochs), initial=start, total=cfg.n_epochs, desc=f'{cfg.net} bs={L.bs}',
                disable=(None if progress is None else not progress), leave=False)
     try:
@@ -166,7 +171,7 @@ def fit(model:nn.Module, data:Data, cfg:TrainCfg,
             bar.set_postfix(loss=f"{h['train_loss']:.4f}", test_acc=f"{h['test_acc']:.4f}")
             if log: log(f"{cfg.net} {cfg.regime if cfg.bs is None else ''} bs={h['bs']} epoch {epoch+1:3d}/{cfg.n_epochs}: "
                         f"train loss {h['train_loss']:.4f} acc {h['train_acc']:.4f} | test loss {h['test_loss']:.4f} acc {h['test_acc']:.4f} "
-                        f"| {h['seconds']:.1f}s")
+                        f"| {h['seconds']:.1f}s" + (instruments.line() if instruments is not None else ''))
             if on_epoch: on_epoch(model, opt, history)
     finally:
         if hk is not None: hk.close()
@@ -178,6 +183,7 @@ class _Loop:
     model:nn.Module; net:nn.Module; opt:object; data:Data; cfg:TrainCfg; tfm:object; step:object
     hk:object; bs:int; bs_at:object; lr_at:object; history:list
     nhwc:bool=False        # batches channels_last (the model convolves): decided once, not per batch
+    inst:object=None       # the instruments seam, or None
 
     def prep(self, xb):
         xb = self.data.prep(xb)
@@ -205,6 +211,7 @@ def _epoch(L:_Loop, epoch:int)->dict:
         xb = L.prep(xb)
         if L.tfm is not None: xb, yb = L.tfm(xb, yb)
         tot += L.step(L.net, L.opt, xb, yb) * n_loc
+        if L.inst is not None: L.inst.after_step()
     if L.hk is not None: L.hk.sum(tot)
     run_loss = (tot / data.n_train).item()                      # the one sync per epoch
     if not math.isfinite(run_loss):
@@ -214,8 +221,18 @@ def _epoch(L:_Loop, epoch:int)->dict:
                                f"training stopped: {last}. A smaller --lr usually helps.")
     tr, te = L.evaluate(data.x_train, data.y_train), L.evaluate(data.x_test, data.y_test)
     L.history.append(dict(epoch=epoch + 1, bs=ebs, run_loss=run_loss, train_loss=tr['loss'], train_acc=tr['acc'],
-                          test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3)))
+                          test_loss=te['loss'], test_acc=te['acc'], seconds=round(time.perf_counter() - t0, 3),
+                          **({} if L.inst is None else dict(instruments=L.inst.take()))))
     return L.history[-1]
+
+def _attach(inst, model, opt, data, state, hk):
+    "Bind the instruments to this training; fresh: a first reading at step 0; resumed: their state from the checkpoint"
+    if hk is not None: raise SharpnbError("instruments under torchrun are not supported yet; train with them in one process.")
+    inst.bind(model, opt, data.x_train, data.y_train, data.prep)
+    if state is None: inst.read(); return
+    if 'instruments' not in state:
+        raise SharpnbError("the checkpoint holds no instrument state (it was made without instruments): resume without them, or train afresh.")
+    inst.load_state_dict(state['instruments'])
 
 def convolves(model:nn.Module)->bool: return any(isinstance(m, nn.Conv2d) for m in model.modules())
 
@@ -223,9 +240,10 @@ def conv_layout(model:nn.Module)->nn.Module:
     "`model`, changed in place to channels_last if it convolves (C1-C4): oneDNN on a CPU and cuDNN on a GPU run NHWC convolutions faster"
     return model.to(memory_format=torch.channels_last) if convolves(model) else model
 
-def checkpoint(model, opt, history)->dict:
-    "The resumable state after the last epoch of `history`"
-    return dict(model=model.state_dict(), opt=opt.state_dict(), history=history, epoch=len(history))
+def checkpoint(model, opt, history, instruments=None)->dict:
+    "The resumable state after the last epoch of `history` (with the instruments' own, if any)"
+    return dict(model=model.state_dict(), opt=opt.state_dict(), history=history, epoch=len(history),
+                **({} if instruments is None else dict(instruments=instruments.state_dict())))
 
 def build_model(cfg:TrainCfg, data:Data)->nn.Module:
     "The network of `cfg` for `data`'s shape and classes, initialised from the trial seed"

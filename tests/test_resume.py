@@ -1,13 +1,26 @@
-"Kill a real training process mid-way, resume it, and get exactly the uninterrupted run's weights (CPU)."
+"Kill a real training process mid-way, resume it, and get exactly the uninterrupted run's weights (CPU), with and without the training instruments."
 import os, signal, subprocess, sys, time, json
 from pathlib import Path
-import torch
+import pytest, torch
 from conftest import sharpnb, needs_fmnist
 
+def _strip(h):
+    "A history without its clocks (the epoch's and each instrument reading's)"
+    out = []
+    for e in h:
+        e = {k: v for k, v in e.items() if k != 'seconds'}
+        if 'instruments' in e: e['instruments'] = [{k: v for k, v in r.items() if k != 'seconds'} for r in e['instruments']]
+        out.append(e)
+    return out
+
+def _weights(run):
+    return torch.load(run/'model.pt', weights_only=True)
+
 @needs_fmnist
-def test_resume_after_kill_equals_uninterrupted(tmp_path):
+@pytest.mark.parametrize('extra', [[], ['--instruments', '12']], ids=['plain', 'instruments'])
+def test_resume_after_kill_equals_uninterrupted(tmp_path, extra):
     args = ['train', '--net', 'F1', '--data', 'fashion-mnist', '--subset', '3000', '--test-subset', '500',
-            '--epochs', '6', '--device', 'cpu', '--quiet', '--seed', '3']
+            '--epochs', '6', '--device', 'cpu', '--quiet', '--seed', '3', *extra]
     sharpnb(*args, '--out', tmp_path/'a', check=0)
     exe = Path(sys.executable).parent/'sharpnb'
     p = subprocess.Popen([str(exe), *args, '--out', str(tmp_path/'b')], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -21,10 +34,14 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
     done = len(json.loads(hist.read_text()))
     assert 2 <= done < 6
     r = sharpnb(*args, '--out', tmp_path/'b', '--resume', check=0)
-    a = torch.load(tmp_path/'a'/'model.pt', weights_only=True)
-    b = torch.load(tmp_path/'b'/'model.pt', weights_only=True)
+    a, b = _weights(tmp_path/'a'), _weights(tmp_path/'b')
     assert a.keys() == b.keys()
     for k in a: assert torch.equal(a[k], b[k]), k
     ha, hb = (json.loads((tmp_path/x/'history.json').read_text()) for x in 'ab')
-    strip = lambda h: [{k: v for k, v in e.items() if k != 'seconds'} for e in h]
-    assert strip(ha) == strip(hb)
+    assert _strip(ha) == _strip(hb)
+    if extra:                                   # 3,000 rows in batches of 256: 12 steps an epoch, a reading at step 0 and at each epoch's end
+        assert [len(e['instruments']) for e in ha] == [2, 1, 1, 1, 1, 1]
+        assert all(r['lam'] > 0 and r['B_simple_raw'] is not None for e in ha for r in e['instruments'])
+        sharpnb(*[x for x in args if x not in extra], '--out', tmp_path/'plain', check=0)   # the instruments change no weight
+        p_ = _weights(tmp_path/'plain')
+        for k in a: assert torch.equal(a[k], p_[k]), k

@@ -1,0 +1,61 @@
+"""The runs of paper notebook 21 ("Why does sharpness stop rising?"), resumable: F1 on all 60,000 Fashion-MNIST rows at SB and LB
+(seeds 0, 1; the paper profile's 30 epochs) with the training instruments read once an epoch, and a small full-batch gradient descent
+run of F1 (the edge-of-stability check). Each finished run is written to nbs/paper/results/beyond/ with its provenance.
+
+    python tools/beyond_runs.py [--runs runs/beyond] [--only sb-lb|gd]
+"""
+import argparse, sys, time
+from dataclasses import replace
+from pathlib import Path
+
+from sharpnb.core import SharpnbError, cfg_dict, load_json, provenance, save_json, state_sha
+from sharpnb.data import load_data
+from sharpnb.train import SB, TrainCfg, batch_size, build_model, fit
+from sharpnb.runs import train_run
+from sharpnb.instruments import InstrumentCfg, Instruments
+
+RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'paper'/'results'/'beyond'
+GD_ETAS = (0.05, 0.02)            # full-batch GD step sizes: thresholds 2/η = 40 and 100
+GD = dict(rows=2048, steps=1000, every=20, test_rows=1000)
+
+def sb_lb(runs:Path, seeds=(0, 1)):
+    "F1 SB and LB on every Fashion-MNIST row, 30 epochs (the paper profile's protocol), instruments once an epoch"
+    for seed in seeds:
+        for reg in ('SB', 'LB'):
+            k = -(-60000 // batch_size(replace(SB, regime=reg), 60000))           # steps per epoch: one reading an epoch
+            cfg = TrainCfg(net='F1', data='fashion-mnist', regime=reg, n_epochs=30, seed=seed, save_every=3, device='cpu', instruments=k)
+            name = f'F1-fashion-mnist-{reg}-s{seed}'
+            dst = RESULTS/f'{name}.json'
+            if dst.exists(): print(f'{name}: done'); continue
+            res = train_run(cfg, runs/name, resume=True, log=print)
+            save_json(dict(kind='instruments', name=name, cfg=cfg_dict(cfg), result=res, history=load_json(runs/name/'history.json'),
+                           weights=load_json(runs/name/'weights.json')['final']), dst)
+            print(f'{name} -> {dst}')
+
+def gd(eta:float):
+    "Full-batch gradient descent (no momentum) of F1 on 2,048 Fashion-MNIST rows: the instruments read the very objective GD descends"
+    name = f'F1-fashion-mnist-GD-lr{eta:g}'
+    dst = RESULTS/f'{name}.json'
+    if dst.exists(): print(f'{name}: done'); return
+    n = GD['rows']
+    cfg = TrainCfg(net='F1', data='fashion-mnist', bs=n, n_epochs=GD['steps'], opt='sgd', momentum=0., lr=eta, subset=n,
+                   test_subset=GD['test_rows'], seed=0, device='cpu')
+    data = load_data('fashion-mnist', None, 'cpu', n, GD['test_rows'], seed=0)
+    ic = InstrumentCfg(every=GD['every'], rows=n, small=n, hess_rows=n)   # one chunk: BN over the whole batch, as GD trains
+    model, t0 = build_model(cfg, data), time.perf_counter()
+    h = fit(model, data, cfg, instruments=Instruments(ic), progress=False,
+            log=lambda s: print(s) if ' epoch ' in s and int(s.split(' epoch ')[1].split('/')[0]) % 100 == 0 else None)
+    save_json(dict(kind='instruments-gd', name=name, cfg=cfg_dict(cfg), instruments=vars(ic), history=h, weights=state_sha(model),
+                   provenance=provenance('cpu', seconds=time.perf_counter() - t0)), dst)
+    print(f'{name} -> {dst}')
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--runs', default='runs/beyond'); p.add_argument('--only', choices=['sb-lb', 'gd'])
+    a = p.parse_args()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    try:
+        if a.only in (None, 'gd'):
+            for eta in GD_ETAS: gd(eta)
+        if a.only in (None, 'sb-lb'): sb_lb(Path(a.runs))
+    except SharpnbError as e: sys.exit(f'error: {e}')
