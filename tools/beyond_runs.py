@@ -15,7 +15,7 @@ from sharpnb.runs import train_run
 from sharpnb.instruments import InstrumentCfg, Instruments
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'paper'/'results'/'beyond'
-GD_ETAS = (0.05, 0.02)            # full-batch GD step sizes: thresholds 2/η = 40 and 100
+GD_ETAS = (0.05, 0.2)             # full-batch GD step sizes: thresholds 2/η = 40 and 10 (λ_max at the start: about 20)
 GD = dict(rows=2048, steps=1000, every=20, test_rows=1000)
 
 def sb_lb(runs:Path, seeds=(0, 1)):
