@@ -20,7 +20,7 @@ from .curvature import lanczos_eigs
 
 # %% auto #0
 __all__ = ['InstrumentCfg', 'check_instruments', 'noise_scale', 'edge', 'adam_precond', 'Instruments', 'readings',
-           'plot_instruments']
+           'plot_instruments', 'steps_to', 'fit_tradeoff']
 
 # %% ../nbs/06_instruments.ipynb #5a9f33ac
 @dataclass(frozen=True)
@@ -219,3 +219,23 @@ def plot_instruments(history:list, label:str='', axs=None, color=None):
     axs[3].set(title='φ at the gradient-sign corner (dashed: first order)', xlabel='step')
     if label: axs[0].legend()
     return axs
+
+# %% ../nbs/06_instruments.ipynb #fcc27e50
+def steps_to(history:list, target:float, n_train:int, key:str='train_loss')->float|None:
+    "Optimizer steps until `key` first falls to `target` or below, interpolated between epoch ends; None if it never does"
+    s0, v0, s = 0., None, 0
+    for e in history:
+        s += -(-n_train // e['bs']); v = e[key]
+        if v <= target:
+            return float(s) if v0 is None or v0 <= v else s0 + (s - s0) * (v0 - target) / (v0 - v)
+        s0, v0 = float(s), v
+    return None
+
+def fit_tradeoff(B, S)->dict:
+    "S_min, E_min and B_crit = E_min/S_min of S = S_min + E_min/B (McCandlish et al. 2018, Eq. 2.11), least squares on log S"
+    from scipy.optimize import least_squares
+    B, S = np.asarray(B, float), np.asarray(S, float)
+    if len(B) < 3 or len(np.unique(B)) < 2: raise SharpnbError("fit_tradeoff needs at least three runs over at least two batch sizes.")
+    r = least_squares(lambda p: np.log(np.exp(p[0]) + np.exp(p[1]) / B) - np.log(S), np.log([S.min(), (S * B).min()]))
+    S_min, E_min = np.exp(r.x)
+    return dict(S_min=float(S_min), E_min=float(E_min), B_crit=float(E_min / S_min), rms_log=float(np.sqrt(np.mean(r.fun ** 2))), n=len(B))

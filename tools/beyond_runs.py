@@ -15,8 +15,8 @@ from sharpnb.runs import train_run
 from sharpnb.instruments import InstrumentCfg, Instruments
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'paper'/'results'/'beyond'
-GD_ETAS = (0.05, 0.2)             # full-batch GD step sizes: thresholds 2/η = 40 and 10 (λ_max at the start: about 20)
-GD = dict(rows=2048, steps=1000, every=20, test_rows=1000)
+GD_ETAS = (0.2, 0.05)             # full-batch GD step sizes: thresholds 2/η = 10 and 40 (λ_max at the start: about 20)
+GD = dict(rows=2048, steps=300, every=10, test_rows=1000)
 
 def sb_lb(runs:Path, seeds=(0, 1)):
     "F1 SB and LB on every Fashion-MNIST row, 30 epochs (the paper profile's protocol), instruments once an epoch"
@@ -55,7 +55,7 @@ if __name__ == '__main__':
     a = p.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     try:
+        if a.only in (None, 'sb-lb'): sb_lb(Path(a.runs))
         if a.only in (None, 'gd'):
             for eta in GD_ETAS: gd(eta)
-        if a.only in (None, 'sb-lb'): sb_lb(Path(a.runs))
     except SharpnbError as e: sys.exit(f'error: {e}')
