@@ -115,10 +115,13 @@ class Instruments:
         return out
 
     def state_dict(self)->dict:
-        return dict(step=self.step, n_read=self.n_read, ema=dict(self.ema), pending=list(self.pending), last=self.last,
+        return dict(cfg=vars(self.cfg), step=self.step, n_read=self.n_read, ema=dict(self.ema), pending=list(self.pending), last=self.last,
                     w0=self.w0, v_lam=self.v_lam, v_pre=self.v_pre)
 
     def load_state_dict(self, st:dict):
+        if 'cfg' in st and st['cfg'] != vars(self.cfg):
+            diff = {k: (v, st['cfg'].get(k)) for k, v in vars(self.cfg).items() if st['cfg'].get(k) != v}
+            raise SharpnbError(f"the checkpoint's instruments were read with other settings (now, then: {diff}); resume with the same ones.")
         self.step, self.n_read, self.ema, self.pending = int(st['step']), int(st['n_read']), dict(st['ema']), list(st['pending'])
         self.w0, self.v_lam, self.v_pre, self.last = st['w0'], st['v_lam'], st['v_pre'], st.get('last')
         return self

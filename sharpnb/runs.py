@@ -215,6 +215,7 @@ def _init_files(job:_Job, kind, data, model):
         out.mkdir(parents=True, exist_ok=True)
         save_json(dict(sharpnb_run=1, cfg=cfg_dict(cfg), bs=batch_size(cfg, data.n_train), data=data.summary(),
                        net=net_label(cfg.net, data.shape, data.n_cls), n_params=n_params(model), remedies=job.remedies,
+                       **({'instruments': vars(InstrumentCfg(every=cfg.instruments))} if cfg.instruments else {}),
                        **({'dist': job.dinfo} if job.dinfo else {})), out/'config.json')
         atomic_torch_save(model.state_dict(), out/'init.pt')
 
