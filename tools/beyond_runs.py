@@ -31,6 +31,31 @@ def sb_lb(runs:Path, seeds=(0, 1)):
             save_json(dict(kind='instruments', name=name, cfg=cfg_dict(cfg), result=res, history=load_json(runs/name/'history.json'),
                            weights=load_json(runs/name/'weights.json')['final']), dst)
             print(f'{name} -> {dst}')
+        for reg in ('SB', 'LB'): final_check(runs, f'F1-fashion-mnist-{reg}-s{seed}')
+
+def final_check(runs:Path, name:str):
+    "At the end of a run: λ_max(H) and λ_max(P⁻¹H) by Lanczos from a cold random start to 1e-4 (a check of the warm-started readings), and φ(1e-3)"
+    import torch
+    from sharpnb.core import safe_torch_load
+    from sharpnb.runs import load_run, measure_sharpness
+    from sharpnb.train import make_opt
+    from sharpnb.curvature import lanczos_eigs
+    from sharpnb.instruments import adam_precond
+    dst = RESULTS/f'{name}.json'; d = load_json(dst)
+    if 'final_check' in d: print(f'{name}: checked'); return
+    t0 = time.perf_counter()
+    model, data, cfg = load_run(runs/name, 'final', 'cpu')
+    opt = make_opt(model, cfg); opt.load_state_dict(safe_torch_load(runs/name/'last.pt')['opt'])   # P of the last step
+    ins = Instruments(InstrumentCfg(every=cfg.instruments)).bind(model, opt, data.x_train, data.y_train, data.prep)
+    H = ins.fh.hvp_at(ins.fh.w0)
+    e1 = lanczos_eigs(H, ins.fh.n, k=1, tol=1e-4, maxiter=300, seed=1, like=ins.fh.w0)
+    dP = adam_precond(opt, ins.params).rsqrt().to(ins.fh.w0)
+    e2 = lanczos_eigs(lambda v: dP * H(dP * v), ins.fh.n, k=1, tol=1e-4, maxiter=300, seed=1, like=ins.fh.w0)
+    sh = measure_sharpness(runs/name, model, data, eps=(1e-3,), bn='batch')
+    d['final_check'] = dict(lam=float(e1.evals[0]), lam_conv=bool(e1.converged), lam_hvp=e1.n_hvp,
+                            lam_pre=float(e2.evals[0]), pre_conv=bool(e2.converged), pre_hvp=e2.n_hvp,
+                            rows=ins.fh.rows, sharpness=sh, provenance=provenance('cpu', seconds=time.perf_counter() - t0))
+    save_json(d, dst); print(f"{name}: cold λ {d['final_check']['lam']:.3f}, λ(P⁻¹H) {d['final_check']['lam_pre']:.0f}")
 
 def gd(eta:float):
     "Full-batch gradient descent (no momentum) of F1 on 2,048 Fashion-MNIST rows: the instruments read the very objective GD descends"
