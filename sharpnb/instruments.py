@@ -19,8 +19,8 @@ from .objective import FullBatch
 from .curvature import lanczos_eigs
 
 # %% auto #0
-__all__ = ['InstrumentCfg', 'check_instruments', 'noise_scale', 'edge', 'adam_precond', 'Instruments', 'readings',
-           'plot_instruments', 'steps_to', 'fit_tradeoff']
+__all__ = ['InstrumentCfg', 'check_instruments', 'noise_scale', 'edge', 'adam_precond', 'Instruments', 'windowed_noise',
+           'readings', 'plot_instruments', 'steps_to', 'fit_tradeoff']
 
 # %% ../nbs/06_instruments.ipynb #5a9f33ac
 @dataclass(frozen=True)
@@ -194,6 +194,16 @@ class Instruments:
             out.update(lam_pre=lp, pre_hvp=e2.n_hvp, pre_conv=bool(e2.converged))
         elif 'betas' not in self.opt.param_groups[0]: out.update(lam_pre=lam)   # GD and SGD: P = I
         return out
+
+# %% ../nbs/06_instruments.ipynb #e864f9a0
+def windowed_noise(R:list, window:int=5)->list:
+    "B_simple of each reading in `R` as ΣS / ΣG2 over a centred window of `window` readings (None where no reading has a noise scale)"
+    h, out = window // 2, []
+    for i in range(len(R)):
+        w = [r for r in R[max(0, i - h):i + h + 1] if r.get('G2') is not None]
+        g2 = sum(r['G2'] for r in w)
+        out.append(sum(r['S'] for r in w) / g2 if w and g2 > 0 else None)
+    return out
 
 # %% ../nbs/06_instruments.ipynb #7094df70
 def readings(history:list)->list:
