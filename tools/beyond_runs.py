@@ -17,6 +17,18 @@ from sharpnb.instruments import InstrumentCfg, Instruments
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'paper'/'results'/'beyond'
 GD_ETAS = (0.2, 0.05)             # full-batch GD step sizes: thresholds 2/η = 10 and 40 (λ_max at the start: about 20)
 GD = dict(rows=2048, steps=300, every=10, test_rows=1000)
+GD_MSE = dict(eta=0.01, steps=400)  # the squared loss of Cohen et al.'s Figure 1: λ_max at the start about 125, 2/η = 200
+
+def mse(out, y):
+    "Half the squared error against one-hot targets, summed over the classes, averaged over the rows"
+    import torch.nn.functional as F
+    return 0.5 * ((out - F.one_hot(y, out.shape[1]).to(out)) ** 2).sum(1).mean()
+
+def mse_step(model, opt, xb, yb):
+    "A plain (GD) step on `mse`: fit's step seam"
+    opt.zero_grad(set_to_none=True)
+    loss = mse(model(xb), yb); loss.backward(); opt.step()
+    return loss.detach()
 
 def sb_lb(runs:Path, seeds=(0, 1)):
     "F1 SB and LB on every Fashion-MNIST row, 30 epochs (the paper profile's protocol), instruments once an epoch"
@@ -57,20 +69,21 @@ def final_check(runs:Path, name:str):
                             rows=ins.fh.rows, sharpness=sh, provenance=provenance('cpu', seconds=time.perf_counter() - t0))
     save_json(d, dst); print(f"{name}: cold λ {d['final_check']['lam']:.3f}, λ(P⁻¹H) {d['final_check']['lam_pre']:.0f}")
 
-def gd(eta:float):
+def gd(eta:float, loss:str='ce', steps:int|None=None):
     "Full-batch gradient descent (no momentum) of F1 on 2,048 Fashion-MNIST rows: the instruments read the very objective GD descends"
-    name = f'F1-fashion-mnist-GD-lr{eta:g}'
+    name = f'F1-fashion-mnist-GD-lr{eta:g}' + ('' if loss == 'ce' else f'-{loss}')
     dst = RESULTS/f'{name}.json'
     if dst.exists(): print(f'{name}: done'); return
     n = GD['rows']
-    cfg = TrainCfg(net='F1', data='fashion-mnist', bs=n, n_epochs=GD['steps'], opt='sgd', momentum=0., lr=eta, subset=n,
+    cfg = TrainCfg(net='F1', data='fashion-mnist', bs=n, n_epochs=steps or GD['steps'], opt='sgd', momentum=0., lr=eta, subset=n,
                    test_subset=GD['test_rows'], seed=0, device='cpu')
     data = load_data('fashion-mnist', None, 'cpu', n, GD['test_rows'], seed=0)
     ic = InstrumentCfg(every=GD['every'], rows=n, small=n, hess_rows=n)   # one chunk: BN over the whole batch, as GD trains
     model, t0 = build_model(cfg, data), time.perf_counter()
-    h = fit(model, data, cfg, instruments=Instruments(ic), progress=False,
+    kw = {} if loss == 'ce' else dict(step=mse_step)                   # cross-entropy (fit's own step) or the squared loss
+    h = fit(model, data, cfg, instruments=Instruments(ic, loss_fn=None if loss == 'ce' else mse), progress=False, **kw,
             log=lambda s: print(s) if ' epoch ' in s and int(s.split(' epoch ')[1].split('/')[0]) % 100 == 0 else None)
-    save_json(dict(kind='instruments-gd', name=name, cfg=cfg_dict(cfg), instruments=vars(ic), history=h, weights=state_sha(model),
+    save_json(dict(kind='instruments-gd', name=name, loss=loss, cfg=cfg_dict(cfg), instruments=vars(ic), history=h, weights=state_sha(model),
                    provenance=provenance('cpu', seconds=time.perf_counter() - t0)), dst)
     print(f'{name} -> {dst}')
 
@@ -83,4 +96,5 @@ if __name__ == '__main__':
         if a.only in (None, 'sb-lb'): sb_lb(Path(a.runs))
         if a.only in (None, 'gd'):
             for eta in GD_ETAS: gd(eta)
+            gd(GD_MSE['eta'], 'mse', GD_MSE['steps'])
     except SharpnbError as e: sys.exit(f'error: {e}')
