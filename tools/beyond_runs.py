@@ -17,7 +17,7 @@ from sharpnb.instruments import InstrumentCfg, Instruments
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'paper'/'results'/'beyond'
 GD_ETAS = (0.2, 0.05)             # full-batch GD step sizes: thresholds 2/η = 10 and 40 (λ_max at the start: about 20)
 GD = dict(rows=2048, steps=300, every=10, test_rows=1000)
-GD_MSE = dict(eta=0.01, steps=400)  # the squared loss of Cohen et al.'s Figure 1: λ_max at the start about 125, 2/η = 200
+GD_MSE = dict(etas=(0.01, 0.02), steps=400)  # the squared loss of Cohen et al.'s Figure 1: λ_max at the start about 125; 2/η = 200, 100
 
 def mse(out, y):
     "Half the squared error against one-hot targets, summed over the classes, averaged over the rows"
@@ -96,5 +96,5 @@ if __name__ == '__main__':
         if a.only in (None, 'sb-lb'): sb_lb(Path(a.runs))
         if a.only in (None, 'gd'):
             for eta in GD_ETAS: gd(eta)
-            gd(GD_MSE['eta'], 'mse', GD_MSE['steps'])
+            for eta in GD_MSE['etas']: gd(eta, 'mse', GD_MSE['steps'])
     except SharpnbError as e: sys.exit(f'error: {e}')
