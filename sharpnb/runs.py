@@ -85,12 +85,7 @@ _OLD = '.replaced'   # where a --force run keeps the run it replaces until its o
 def _set_aside(out:Path):
     "Move the old run's files into out/.replaced (restorable), before the new run writes its own"
     old = out/_OLD
-    if old.exists():                  # an earlier --force died before its first epoch: .replaced holds the real old run, out its stub
-        for f in RUN_FILES + CACHE_FILES:
-            p = out/f
-            if p.is_dir(): shutil.rmtree(p)
-            elif p.exists(): p.unlink()
-        return
+    if old.exists(): _clear(out); return   # an earlier --force died before its first epoch: .replaced holds the real old run, out its stub
     old.mkdir()
     for f in RUN_FILES + CACHE_FILES:
         if (out/f).exists(): (out/f).rename(old/f)
@@ -99,12 +94,17 @@ def _restore(out:Path):
     "The new run failed before its first epoch was saved: put the old run back as it was"
     old = out/_OLD
     if not old.exists(): return
+    _clear(out)
+    for f in RUN_FILES + CACHE_FILES:
+        if (old/f).exists(): (old/f).rename(out/f)
+    old.rmdir()
+
+def _clear(out:Path):
+    "Remove the run files (and caches) in `out`, leaving everything else"
     for f in RUN_FILES + CACHE_FILES:
         p = out/f
         if p.is_dir(): shutil.rmtree(p)
         elif p.exists(): p.unlink()
-        if (old/f).exists(): (old/f).rename(p)
-    old.rmdir()
 
 def _drop_old(out:Path):
     if (out/_OLD).exists(): shutil.rmtree(out/_OLD)
