@@ -107,6 +107,7 @@ run train-C3   --suite train --net C3 --data synthetic "${SMALL[@]}"
 run train-C4   --suite train --net C4 --data synthetic "${SMALL[@]}"
 if [ "${SKIP_SUITES:-0}" != 1 ]; then          # SKIP_SUITES=1: the convnet stage and the C3/C4 smoke runs only
   run train      --suite train --net F1 --data "$DATA" "${TRAIN[@]}"
+  run instruments --suite instruments --data "$DATA" "${TRAIN[@]}"
   run train-C1   --suite train --net C1 --data synthetic "${CONV[@]}"
   run train-C2   --suite train --net C2 --data synthetic "${CONV[@]}"
   run sharpness  --suite sharpness  --data "$DATA" "${SHARP[@]}"

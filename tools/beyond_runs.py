@@ -3,6 +3,11 @@
 run of F1 (the edge-of-stability check). Each finished run is written to nbs/paper/results/beyond/ with its provenance.
 
     python tools/beyond_runs.py [--runs runs/beyond] [--only sb-lb|gd]
+    python tools/beyond_runs.py --only gd-tanh --device cuda [--results DIR] [--steps N]   # the harder GD check (a GPU's work)
+
+The harder GD check (`gd-tanh`) follows Cohen et al. 2021's fully connected tanh network (two hidden layers of 200, no BatchNorm)
+trained by full-batch gradient descent on the squared loss, here on 5,000 Fashion-MNIST rows, with λ_max read by the instruments
+every 20 steps: does λ_max rise to 2/η (progressive sharpening) and hover there (the edge of stability)?
 """
 import argparse, sys, time
 from dataclasses import replace
@@ -87,12 +92,58 @@ def gd(eta:float, loss:str='ce', steps:int|None=None):
                    provenance=provenance('cpu', seconds=time.perf_counter() - t0)), dst)
     print(f'{name} -> {dst}')
 
+GD_TANH = dict(rows=5000, steps=10000, every=20, etas=(0.08, 0.04, 0.02))   # 2/η = 25, 50, 100
+
+def fc_tanh(seed:int=0):
+    "Cohen et al.'s fc-tanh: 784-200-200-10, tanh, no BatchNorm (PyTorch's default initialisation, seeded)"
+    import torch
+    from torch import nn
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 200), nn.Tanh(), nn.Linear(200, 200), nn.Tanh(), nn.Linear(200, 10))
+
+def gd_tanh(eta:float, device:str='cpu', rows:int|None=None, steps:int|None=None, every:int|None=None, root=None, results:Path=RESULTS):
+    "Full-batch GD of fc-tanh on the squared loss: the training loss and λ_max (warm Lanczos) every `every` steps, beside 2/η"
+    import torch
+    rows, steps, every = rows or GD_TANH['rows'], steps or GD_TANH['steps'], every or GD_TANH['every']
+    name = f'fc-tanh-fashion-mnist-GD-lr{eta:g}-mse-{rows}rows'
+    dst = results/f'{name}.json'
+    if dst.exists(): print(f'{name}: done'); return
+    data = load_data('fashion-mnist', root, device, rows, 1000, seed=0, download=False)
+    x, y = data.prep(data.x_train), data.y_train
+    model = fc_tanh().to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=eta, momentum=0.)
+    ins = Instruments(InstrumentCfg(every=every, rows=rows, small=rows, hess_rows=rows, maxiter=30, tol=1e-3), loss_fn=mse)
+    ins.bind(model, opt, data.x_train, y, data.prep); ins.read()            # a first reading at step 0
+    t0 = time.perf_counter()
+    for t in range(steps):
+        opt.zero_grad(set_to_none=True)
+        mse(model(x), y).backward(); opt.step(); ins.after_step()
+        if not torch.isfinite(torch.as_tensor(ins.last['f'])): print(f'{name}: diverged at step {ins.step}'); break
+    R = ins.take()
+    with torch.no_grad():
+        acc = lambda xs, ys: float((model(data.prep(xs)).argmax(1) == ys).float().mean())
+        final = dict(train_acc=acc(data.x_train, y), test_acc=acc(data.x_test, data.y_test))
+    lam = [r['lam'] for r in R]
+    save_json(dict(kind='instruments-gd-tanh', name=name, net='fc-tanh 784-200-200-10 (no BatchNorm)', data='fashion-mnist', rows=rows,
+                   loss='mse (half the squared error to one-hot targets, summed over classes, mean over rows)', eta=eta, threshold=2 / eta,
+                   steps=ins.step, instruments=vars(ins.cfg), readings=R, final=final, weights=state_sha(model),
+                   provenance=provenance(device, seconds=time.perf_counter() - t0)), dst)
+    print(f'{name}: λ_max {lam[0]:.1f} -> max {max(lam):.1f} -> {lam[-1]:.1f} (2/η = {2 / eta:g}); f {R[0]["f"]:.4f} -> {R[-1]["f"]:.4f}; '
+          f'{final}; {time.perf_counter() - t0:.0f} s -> {dst}')
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--runs', default='runs/beyond'); p.add_argument('--only', choices=['sb-lb', 'gd'])
+    p.add_argument('--runs', default='runs/beyond'); p.add_argument('--only', choices=['sb-lb', 'gd', 'gd-tanh'])
+    p.add_argument('--device', default='cpu'); p.add_argument('--results', default=str(RESULTS)); p.add_argument('--data-root')
+    p.add_argument('--rows', type=int); p.add_argument('--steps', type=int); p.add_argument('--every', type=int)
+    p.add_argument('--etas', type=float, nargs='+', default=GD_TANH['etas'])
     a = p.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     try:
+        if a.only == 'gd-tanh':
+            Path(a.results).mkdir(parents=True, exist_ok=True)
+            for eta in a.etas: gd_tanh(eta, a.device, a.rows, a.steps, a.every, a.data_root, Path(a.results))
+            sys.exit(0)
         if a.only in (None, 'sb-lb'): sb_lb(Path(a.runs))
         if a.only in (None, 'gd'):
             for eta in GD_ETAS: gd(eta)
