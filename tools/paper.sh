@@ -6,6 +6,8 @@
 # Usage: bash tools/paper.sh [ARTIFACT ...]   (default: all, in the order below)
 #        PROFILE=cpu-conv bash tools/paper.sh  (C1's scaled protocol on the CPU, #16: Table 2, Figure 3, then Table 3, whose
 #        16 full-space solves are the longest part; a few CPU-hours)
+#        PROFILE=paper-mnist bash tools/paper.sh  (F1 on MNIST under the stopping rule, #26: Tables 2-4, Figures 3 and 7,
+#        then Figures 4-6; the ten Table 2 runs are 2-4 CPU-hours, committed in nbs/paper/results/ledger-paper-mnist/)
 set -euo pipefail
 profile="${PROFILE:-paper}"
 cd "$(dirname "$0")/.."
@@ -13,6 +15,7 @@ bash tools/setup.sh
 arts=("$@")
 if [ ${#arts[@]} -eq 0 ]; then
   if [ "$profile" = paper ]; then arts=(table2 table3 fig3 fig7 starts fig6 table4 fig4 fig5 table7 table6 sam lrscale corr)
+  elif [ "$profile" = paper-mnist ]; then arts=(table2 table3 fig3 table4 fig7 fig4 fig5 fig6)
   else arts=(table2 fig3 table3); fi
 fi
 for a in "${arts[@]}"; do
