@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/data.html.md"""
 
 # %% ../nbs/01_data.ipynb #dd861abd
 from __future__ import annotations
-import gzip, math, shutil, tempfile
+import gzip, hashlib, math, shutil, tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -129,6 +129,30 @@ def take_subset(data:Data, n:int|None, seed:int=0, n_test:int|None=None)->Data:
 
 # %% ../nbs/01_data.ipynb #10ba0a13
 _FMNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte']
+# MD5 of each unpacked IDX file as published: Fashion-MNIST's own list (its `raw_data`), and MNIST's files as unpacked from the
+# archives whose MD5s torchvision lists (`_mnist_md5`); the notebook recomputes both from the archives where they are at hand
+_RAW_MD5 = {
+    'mnist': {'train-images-idx3-ubyte': '6bbc9ace898e44ae57da46a324031adb', 'train-labels-idx1-ubyte': 'a25bea736e30d166cdddb491f175f624',
+              't10k-images-idx3-ubyte': '2646ac647ad5339dbf082846283269ea', 't10k-labels-idx1-ubyte': '27ae3e4e09519cfbb04c329615203637'},
+    'fashion-mnist': {'train-images-idx3-ubyte': 'f4a8712d7a061bf5bd6d2ca38dc4d50a', 'train-labels-idx1-ubyte': '9018921c3c673c538a1fc5bad174d6f9',
+                      't10k-images-idx3-ubyte': '8181f5470baa50b63fa0f6fddb340f0a', 't10k-labels-idx1-ubyte': '15d484375f8d13e6eb1aabb0c3f46965'}}
+_MD5_SEEN = {}
+
+def _md5_file(p:Path)->str:
+    "MD5 of the file `p`, remembered for its (path, size, mtime) so that a process reads each data file once"
+    st = p.stat(); k = (str(p.resolve()), st.st_size, st.st_mtime_ns)
+    if k not in _MD5_SEEN:
+        h = hashlib.md5()
+        with open(p, 'rb') as f:
+            for b in iter(lambda: f.read(1 << 22), b''): h.update(b)
+        _MD5_SEEN[k] = h.hexdigest()
+    return _MD5_SEEN[k]
+
+def _not_published(name:str, f:str, md5:str, where)->str:
+    "The message for a data file whose MD5 is not the published one, or '' if it is"
+    want = _RAW_MD5[name][f]
+    return '' if md5 == want else (f"{where} is not the published {name} file {f}: its MD5 is {md5}, the published file's is {want} "
+                                   "(an edited, damaged or mixed-up copy)")
 
 def _unpack_debian_fmnist(root:Path, debian:Path)->bool:
     "Unpack Debian's gzipped Fashion-MNIST into torchvision's layout under `root`, once"
@@ -143,6 +167,8 @@ def _unpack_debian_fmnist(root:Path, debian:Path)->bool:
             raise SharpnbError(f"{debian/f'{f}.gz'} is corrupt ({e}); reinstall Debian's dataset-fashion-mnist "
                                "(apt-get install --reinstall dataset-fashion-mnist).") from None
         if (why := _idx_problem(b, f)): raise SharpnbError(f"{debian/f'{f}.gz'} is corrupt: {why}; reinstall dataset-fashion-mnist.")
+        if (why := _not_published('fashion-mnist', f, hashlib.md5(b).hexdigest(), debian/f'{f}.gz')):
+            raise SharpnbError(f"{why}; nothing was unpacked from it. Reinstall dataset-fashion-mnist.")
         atomic_write_bytes(raw/f, b)
     return True
 
@@ -157,13 +183,15 @@ def _idx_problem(b:bytes, name:str)->str:
     return ''
 
 def _check_raw(name:str, root:Path):
-    "Name the first corrupt raw file of an MNIST-format data set under `root` (they exist but torchvision cannot read them)"
+    "Name the first raw file of an MNIST-format data set under `root` that is corrupt, or not the published file (its MD5)"
     raw = root/DATASETS[name]['tv']/'raw'
-    for f in _FMNIST_FILES:
-        p = raw/f
-        if p.exists() and (why := _idx_problem(p.read_bytes(), f)):
-            raise SharpnbError(f"{p} is corrupt: {why}. Delete it (sharpnb unpacks Debian's copy or torchvision downloads it again) "
-                               "or replace it with a good copy.")
+    fix = ("Delete it (sharpnb unpacks Debian's copy, `sharpnb data --fetch mnist` fetches MNIST, or torchvision downloads it again) "
+           "or replace it with a good copy.")
+    here = [(f, raw/f) for f in _FMNIST_FILES if (raw/f).exists()]
+    for f, p in here:                                          # first the format (the plainer message), then the content
+        if (why := _idx_problem(p.read_bytes(), f)): raise SharpnbError(f"{p} is corrupt: {why}. {fix}")
+    for f, p in here:
+        if (why := _not_published(name, f, _md5_file(p), p)): raise SharpnbError(f"{why}. {fix}")
 
 def _missing(name, looked, how):
     return SharpnbError(f"The {name} data set was not found. Looked in: {', '.join(map(str, looked))}. {how} "
@@ -228,7 +256,7 @@ def _load_tv(name, root:Path, download:bool, debian_fmnist:Path):
         if len(y) and (int(y.min()) < 0 or int(y.max()) >= k):
             raise SharpnbError(f"The {split} labels of {name} under {root} lie in [{int(y.min())}, {int(y.max())}], not in [0, {k}): "
                                "the labels file is corrupt. Delete it and let sharpnb unpack or download it again.")
-    src = str(debian_fmnist) if name == 'fashion-mnist' and (debian_fmnist/'train-images-idx3-ubyte.gz').exists() else str(root)
+    src = str(root/DATASETS[name]['tv']/'raw')                       # the files read (MNIST, Fashion-MNIST: checked against the published MD5s)
     return Data(name, xt, yt, xv, yv, DATASETS[name]['n_cls'], source=src)
 
 # %% ../nbs/01_data.ipynb #9c608fbc
