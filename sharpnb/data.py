@@ -151,8 +151,10 @@ def _md5_file(p:Path)->str:
 def _not_published(name:str, f:str, md5:str, where)->str:
     "The message for a data file whose MD5 is not the published one, or '' if it is"
     want = _RAW_MD5[name][f]
-    return '' if md5 == want else (f"{where} is not the published {name} file {f}: its MD5 is {md5}, the published file's is {want} "
-                                   "(an edited, damaged or mixed-up copy)")
+    if md5 == want: return ''
+    other = next((f"{n} file {g}" for n, fs in _RAW_MD5.items() for g, m in fs.items() if m == md5), None)
+    return f"{where} is not the published {name} file {f}: " + (f"it is the published {other} (files mixed up)" if other else
+            f"its MD5 is {md5}, the published file's is {want} (an edited or damaged copy)")
 
 def _unpack_debian_fmnist(root:Path, debian:Path)->bool:
     "Unpack Debian's gzipped Fashion-MNIST into torchvision's layout under `root`, once"

@@ -88,7 +88,7 @@ def test_label_count_mismatch(tmp_path):
     raw = tmp_path/'MNIST'/'raw'; shutil.copytree(src, raw)
     shutil.copy(raw/'t10k-labels-idx1-ubyte', raw/'train-labels-idx1-ubyte')
     r = sharpnb('train', '--net', 'F1', '--data', 'mnist', '--data-root', tmp_path, '--epochs', '1', '--subset', '500', '--out', tmp_path/'run')
-    assert r.returncode != 0 and '60,000 images but 10,000 labels' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert r.returncode != 0 and 'train-labels-idx1-ubyte is not the published mnist file train-labels-idx1-ubyte: it is the published mnist file t10k-labels-idx1-ubyte' in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert not (tmp_path/'run').exists()
 
 def test_lock_file_follows_umask(tmp_path):
