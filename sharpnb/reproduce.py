@@ -187,22 +187,28 @@ class Ctx:
         return Run(name, out, cfg, remedies, res, hist)
     def model(self, run:Run, which='final')->tuple:
         "(model, weights hash) of `run` at `which` ('final', 'init' or an epoch); retrains the run if its weights are not here"
-        if not _weight_file(run.dir, which).exists():
+        retrained = not _weight_file(run.dir, which).exists()
+        if retrained:
             if self.log: self.log(f'retrain {run.name}: its weights are not in {run.dir}')
             t0, c0 = time.perf_counter(), time.process_time()
             self._train(run.cfg, run.dir, run.remedies); self.work[('retrain', run.name, '')] = _cost(t0, c0)
         m = load_run(run.dir, which=which, device=str(self.dev), data=self.data(run.cfg.data, run.cfg.seed))[0]
-        sha, want = state_sha(m), self.ledger.get(run.name).get('weights', {}).get(str(which))
-        if want is not None and sha != want and f'{run.name}@{which}' not in self.mismatch:
-            self.mismatch.append(f'{run.name}@{which}')
-            if self.log: self.log(f"warning: {run.name} ({which}) retrained here has weights {sha}, the committed record {want} "
-                                  "(another CPU gives other floats); what is measured now records its own hash")
+        sha = state_sha(m)
+        self._check_weights(run, which, sha, 'retrained here (another CPU gives other floats)' if retrained else f'in {run.dir}')
         return m, sha
+    def _check_weights(self, run:Run, which, sha, where:str):
+        "Report weights `sha` of `run` at `which` that differ from the ledger record's own `weights` (in the result's provenance)"
+        want = self.ledger.get(run.name).get('weights', {}).get(str(which))
+        if want is not None and sha is not None and sha != want and f'{run.name}@{which}' not in self.mismatch:
+            self.mismatch.append(f'{run.name}@{which}')
+            if self.log: self.log(f"warning: {run.name} ({which}): the weights {where} hash to {sha}, the ledger record's weights.{which} "
+                                  f"to {want}; what is measured records the hash of the weights it saw")
     def measure(self, run:Run, which, key:str, fn, kind:str='sharpness')->dict:
         "`fn(model)` (a JSON-able dict) at the weights `which` of `run`: from the ledger when it holds `key`, else computed and recorded"
         mk = f'{which}|{key}'
         old = self.ledger.get(run.name).get(kind, {}).get(mk)
-        if old is not None:
+        if old is not None:                                   # a cached measurement: made at the weights the record names?
+            self._check_weights(run, which, old.get('weights'), f'of its cached {kind} entry {mk!r}')
             self.work[(kind, run.name, mk)] = old['cost']; return old
         m, sha = self.model(run, which)
         t0, c0 = time.perf_counter(), time.process_time()
