@@ -288,6 +288,15 @@ def parser()->argparse.ArgumentParser:
         if args: args(sp)
     return p
 
+# %% ../nbs/09_cli.ipynb #0ee58253
+def _link_problem(f)->str:
+    "What is wrong with the path `f` if it is a symbolic link that leads nowhere: a loop, or a missing target ('' otherwise)"
+    import errno, os
+    if not (isinstance(f, (str, Path)) and os.path.islink(f)): return ''
+    try: os.stat(f); return ''
+    except OSError as e: return 'a symbolic link loop' if e.errno == errno.ELOOP else f'a symbolic link to {os.readlink(f)}, which does not exist'
+
+
 # %% ../nbs/09_cli.ipynb #d7674fd3
 def main(argv=None)->int:
     "Entry point of the `sharpnb` console script"
@@ -306,6 +315,9 @@ def main(argv=None)->int:
     except BrokenPipeError:                       # e.g. `sharpnb nets | head`: before OSError, of which it is one
         import os; os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0
     except OSError as e:                          # a read-only or full disk, a path that is a file: a message, not a traceback
+        if (why := _link_problem(getattr(e, 'filename', None))):
+            print(f"sharpnb: error: {e.filename} is {why}: give a real folder or file, or remove the link (nothing was written there).",
+                  file=sys.stderr); return 1
         where = f" ({e.filename})" if getattr(e, 'filename', None) else ''
         print(f"sharpnb: error: {e.strerror or e}{where}. Check the paths you gave and the free space.", file=sys.stderr); return 1
     except KeyboardInterrupt:
