@@ -17,11 +17,11 @@ import torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['positive_int', 'RESULT_DIRS', 'SharpnbError', 'int_at_least', 'positive_float', 'default_of', 'get_device',
-           'set_seed', 'atomic_write_bytes', 'save_json', 'load_json', 'atomic_torch_save', 'safe_torch_load',
-           'SaveFailed', 'check_writable', 'git_sha', 'device_name', 'provenance', 'cfg_dict', 'config_hash',
-           'state_sha', 'locked', 'trainable', 'n_params', 'get_flat', 'set_flat', 'flat_grad', 'to_np64', 'from_np',
-           'dot64', 'norm64']
+__all__ = ['positive_int', 'NUM', 'NUM_OR_NULL', 'RESULT_DIRS', 'SharpnbError', 'int_at_least', 'positive_float', 'default_of',
+           'get_device', 'set_seed', 'atomic_write_bytes', 'save_json', 'load_json', 'atomic_torch_save',
+           'safe_torch_load', 'SaveFailed', 'check_writable', 'check_schema', 'git_sha', 'device_name', 'provenance',
+           'cfg_dict', 'config_hash', 'state_sha', 'locked', 'trainable', 'n_params', 'get_flat', 'set_flat',
+           'flat_grad', 'to_np64', 'from_np', 'dot64', 'norm64']
 
 # %% ../nbs/00_core.ipynb #b4c877cb
 class SharpnbError(Exception):
@@ -140,6 +140,35 @@ def check_writable(path, what:str='the output')->Path:
         fd, tmp = tempfile.mkstemp(dir=path, prefix='.sharpnb-write-test.'); os.close(fd); os.unlink(tmp)
     except OSError as e: raise SharpnbError(f"Cannot write to {path} ({what}): {e.strerror or e}. Nothing was computed.") from None
     return path
+
+# %% ../nbs/00_core.ipynb #73c01806
+NUM = (int, float)                       # a JSON number
+NUM_OR_NULL = (int, float, type(None))   # a number, or null where none was known (an older record)
+
+def check_schema(obj, schema, where:str, field:str='')->object:
+    "`obj` if it has the shape `schema`, else a `SharpnbError` naming `where` (a file, an entry) and the field"
+    at = field or 'its top level'
+    def bad(what): return SharpnbError(f"{where}: {at} {what}. The file was edited or is not sharpnb's: restore it (git checkout) "
+                                       "or move it away; nothing was read from it.")
+    if isinstance(schema, dict):
+        if not isinstance(obj, dict): raise bad(f"is {type(obj).__name__}, not an object")
+        for k, s in schema.items():
+            keys = list(obj) if k == '*' else [k.rstrip('?')]
+            for kk in keys:
+                sub = f'{field}.{kk}' if field else str(kk)
+                if kk not in obj:
+                    if k.endswith('?'): continue
+                    raise SharpnbError(f"{where}: the field {sub} is missing. The file was edited or is not sharpnb's: restore it "
+                                       "(git checkout) or move it away; nothing was read from it.")
+                check_schema(obj[kk], s, where, sub)
+    elif isinstance(schema, list):
+        if not isinstance(obj, list): raise bad(f"is {type(obj).__name__}, not a list")
+        for j, v in enumerate(obj): check_schema(v, schema[0], where, f'{field}[{j}]')
+    else:
+        types = schema if isinstance(schema, tuple) else (schema,)
+        if not isinstance(obj, types) or (isinstance(obj, bool) and bool not in types):
+            raise bad(f"is {json.dumps(obj)[:40]} ({type(obj).__name__}), not {' or '.join('null' if t is type(None) else t.__name__ for t in types)}")
+    return obj
 
 # %% ../nbs/00_core.ipynb #c4fdee25
 RESULT_DIRS = ['benchmarks/results', 'nbs/paper/results']   # committed records, written by runs: not "code changes"

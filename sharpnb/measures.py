@@ -25,8 +25,9 @@ from .curvature import hessian_report
 from .runs import cached, load_run
 
 # %% auto #0
-__all__ = ['MEASURE_DEFAULTS', 'Quadratic', 'adaptive_sharpness', 'perturbations', 'average_sharpness', 'pac_bayes_sigma',
-           'per_row_loss', 'fisher_rao_norm', 'measures', 'rescale', 'run_measures', 'measures_table']
+__all__ = ['MEASURE_DEFAULTS', 'MEASURES_SCHEMA', 'Quadratic', 'adaptive_sharpness', 'perturbations', 'average_sharpness',
+           'pac_bayes_sigma', 'per_row_loss', 'fisher_rao_norm', 'measures', 'rescale', 'run_measures',
+           'measures_table']
 
 # %% ../nbs/06b_measures.ipynb #ccd6c211
 class Quadratic:
@@ -211,7 +212,10 @@ def run_measures(run_dir, force:bool=False, device=None, data_root=None, **kw)->
         check_writable(run_dir, 'the run directory, where measures.json is kept')      # before minutes of work
         return dict(measures(model, data, **kw), run=str(run_dir))
     key = config_hash({k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()})
-    return dict(cached(run_dir, 'measures.json', key, model, compute, force, 'the measures were'), run=str(run_dir))   # a copied run shows its own name
+    return dict(cached(run_dir, 'measures.json', key, model, compute, force, 'the measures were', schema=MEASURES_SCHEMA),
+                run=str(run_dir))                                                         # a copied run shows its own name
+
+MEASURES_SCHEMA = {'config': dict, 'rows': int, 'n': int, 'f0': NUM, 'measures': {'*': {'value': (int, float, dict)}}, 'provenance': dict, 'weights': str}
 
 def measures_table(results:list)->str:
     "One text table: a row per measure, a column per run"

@@ -26,10 +26,10 @@ from .correlation import correlation_table
 from .study import PAPER_DATA, PAPER_TABLE2, PAPER_TABLE3
 
 # %% auto #0
-__all__ = ['PROFILES', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile', 'Ledger', 'Run', 'Ctx', 'table1',
-           'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7',
-           'starts', 'measure_values', 'corr', 'result_path', 'ledger_path', 'work_summary', 'reproduce', 'pm',
-           'md_table', 'evidence', 'conv_summary', 'ledger_cost', 'cost_rows']
+__all__ = ['PROFILES', 'COST', 'LEDGER_SCHEMA', 'RESULT_SCHEMA', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile',
+           'Ledger', 'Run', 'Ctx', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7', 'fig4',
+           'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'result_path', 'ledger_path',
+           'work_summary', 'reproduce', 'pm', 'md_table', 'evidence', 'conv_summary', 'ledger_cost', 'cost_rows']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -103,12 +103,20 @@ def _available(prof:Profile, pairs, data_root=None, log=print)->list:
     return ok
 
 # %% ../nbs/08a_reproduce.ipynb #0f0e29c2
+COST = {'seconds': NUM_OR_NULL, 'cpu_seconds?': NUM_OR_NULL}
+LEDGER_SCHEMA = {'spec?': dict, 'result?': dict, 'history?': list, 'weights?': {'*': str}, 'cost?': COST,
+                 'sharpness?': {'*': {**SHARPNESS_SCHEMA, 'cost': COST}}, 'warm?': {'*': {'phi': {'*': NUM}, 'cost': COST}},
+                 'eval?': {'*': {'cost': COST}}, 'measures?': {'*': {'cost': COST}}}
+RESULT_SCHEMA = {'artifact': str, 'profile': dict, 'result': dict, 'provenance': dict}
+
 class Ledger:
     "A profile's committed record: one JSON file per run with its configuration, result, history, weight hashes and measurements"
     def __init__(self, root): self.root = Path(root)
     def get(self, name:str)->dict:
         p = self.root/f'{name}.json'
-        return load_json(p) if p.exists() else {}
+        if not p.exists(): return {}
+        d = check_schema(load_json(p), LEDGER_SCHEMA, str(p))
+        return check_schema(d, {'cost': COST, 'history': list, 'weights': dict}, str(p)) if 'result' in d else d   # a finished run's record
     def update(self, name:str, fn)->dict:
         "Apply `fn` to the record of `name` and write it back atomically (the caller holds the ledger's lock)"
         d = self.get(name); fn(d); save_json(d, self.root/f'{name}.json')
@@ -526,7 +534,7 @@ def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results',
     if artifact not in ARTIFACTS: raise SharpnbError(f"Unknown artifact {artifact!r}; known: {', '.join(ARTIFACTS)} (fig1 and fig8 are sketches drawn in their notebooks).")
     if profile not in PROFILES: raise SharpnbError(f"Unknown profile {profile!r}; known: {', '.join(PROFILES)}.")
     path = result_path(artifact, profile, results_root)
-    if path.exists() and not force: return load_json(path)
+    if path.exists() and not force: return check_schema(load_json(path), RESULT_SCHEMA, str(path))
     prof = PROFILES[profile] if device is None else replace(PROFILES[profile], device=device)
     t0, c0 = time.perf_counter(), time.process_time()
     led = ledger_path(profile, results_root)
@@ -539,7 +547,7 @@ def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results',
                                    work_seconds=round(sum(c.get('seconds') or 0. for c in ctx.work.values()), 1),  # what it rests on
                                    work_items=len(ctx.work), work=work_summary(ctx.work), weights_mismatch=ctx.mismatch))
         save_json(res, path)
-    return load_json(path)
+    return check_schema(load_json(path), RESULT_SCHEMA, str(path))
 
 # %% ../nbs/08a_reproduce.ipynb #47ab3257
 def pm(st:dict, digits:int=2)->str:

@@ -25,9 +25,9 @@ from .curvature import hessian_report
 from .instruments import Instruments, InstrumentCfg
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'CACHE_FILES', 'is_run', 'load_cfg', 'interrupted', 'restore_run', 'run_lock', 'train_run', 'load_run',
-           'read_cache', 'merge_json', 'cached', 'sharpness_key', 'measure_sharpness', 'dist_measure_sharpness',
-           'hessian_key', 'measure_hessian']
+__all__ = ['RUN_FILES', 'CACHE_FILES', 'SHARPNESS_SCHEMA', 'is_run', 'load_cfg', 'interrupted', 'restore_run', 'run_lock',
+           'train_run', 'load_run', 'read_cache', 'merge_json', 'cached', 'sharpness_key', 'measure_sharpness',
+           'dist_measure_sharpness', 'hessian_key', 'measure_hessian']
 
 # %% ../nbs/06a_runs.ipynb #59f22f33
 RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'result.json', 'weights.json', 'ckpt']
@@ -306,15 +306,20 @@ def merge_json(path, key:str, value):
 
 def cached(run_dir, file:str, key:str, model:nn.Module, compute, force:bool=False, what:str='the measurement was',
            sha:str|None=None,   # `state_sha(model)`, when the caller has it already
+           schema=None,         # the shape a stored result must have (`check_schema`), checked before it is used
            )->dict:
     "The result stored under `key` in `run_dir/file` if it was made from `model`'s weights (and not `force`), else `compute()`, stored"
     path, sha = Path(run_dir)/file, sha or state_sha(model)
     r = read_cache(path).get(key)
-    if not force and isinstance(r, dict) and r.get('weights') == sha: return r
+    if not force and isinstance(r, dict) and r.get('weights') == sha:
+        return r if schema is None else check_schema(r, schema, f"{path}, entry {key!r}")
     r = dict(compute(), weights=sha)
     try: return merge_json(path, key, r)
     except OSError as err:
         raise SaveFailed(f"{what} computed but {path} could not be written ({err.strerror or err}).", r) from None
+
+# what a stored sharpness result holds (sharpness.json's entries, the ledger's)
+SHARPNESS_SCHEMA = {'config': dict, 'n': int, 'rows': int, 'f0': NUM, 'phi': {'*': NUM}, 'results': list, 'provenance': dict, 'weights': str}
 
 def sharpness_key(eps, p:int|None=None, bn:str='running', chunk:int=5000, seed:int=0, subset:int|None=None, maxiter:int=10,
                   start:str='corner')->str:
@@ -330,12 +335,13 @@ def measure_sharpness(run_dir, model, data:Data, eps=(1e-3, 5e-4), p:int|None=No
     kw = dict(p=p, bn=bn, chunk=chunk, seed=seed, subset=subset, maxiter=maxiter)
     key, sha, path = sharpness_key(eps, **kw), state_sha(model), Path(run_dir)/'sharpness.json'
     old = read_cache(path).get(key)
-    if not force and isinstance(old, dict) and old.get('weights') == sha: return dict(old, key=key)   # a result for these ε together
+    if not force and isinstance(old, dict) and old.get('weights') == sha:                              # a result for these ε together
+        return dict(check_schema(old, SHARPNESS_SCHEMA, f"{path}, entry {key!r}"), key=key)
     per = {}
     for e in eps:                                                       # each ε cached on its own: a kill keeps the finished ones
         solve = lambda e=e: model_sharpness(model, data.x_train, data.y_train, eps=[e], p=p, seed=seed, bn=bn, chunk=chunk, subset=subset,
                                             maxiter=maxiter, prep=data.prep, method=method, progress=progress, desc=f'{desc} eps={e:g}')
-        try: per[e] = cached(run_dir, 'sharpness.json', sharpness_key([e], **kw), model, solve, force, 'phi was', sha=sha)
+        try: per[e] = cached(run_dir, 'sharpness.json', sharpness_key([e], **kw), model, solve, force, 'phi was', sha=sha, schema=SHARPNESS_SCHEMA)
         except SaveFailed as err: raise SaveFailed(str(err), _joined(per | {e: err.result}, eps, key)) from None
     return _joined(per, eps, key)
 

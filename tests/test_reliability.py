@@ -125,3 +125,28 @@ def test_interrupted_force_is_reported_and_undone(tmp_path):
     assert (out/'model.pt').read_bytes() == before and not (out/'.replaced').exists()
     r = sharpnb('restore', out)
     assert r.returncode != 0 and 'no replaced run' in r.stderr
+
+def test_edited_caches_named_not_tracebacks(tmp_path):
+    "Cache entries, ledger records and result files that do not have their shape are refused naming the file and field (#27 item 12)"
+    out = tmp_path/'run'
+    sharpnb('train', *SYN, '--epochs', '1', '--out', out, check=0)
+    sharpnb('sharpness', out, '--eps', '1e-3', '--bn', 'batch', '--json', check=0)
+    sharpnb('measures', out, '--json', check=0)
+    def broken(file, edit, *argv):
+        good = (out/file).read_text(); d = json.loads(good); k = next(iter(d)); edit(d[k]); (out/file).write_text(json.dumps(d))
+        r = sharpnb(*argv)
+        (out/file).write_text(good)
+        assert r.returncode != 0 and 'Traceback' not in r.stderr and file in r.stderr, r.stderr
+        return r.stderr
+    assert 'phi.0.001 is "big" (str)' in broken('sharpness.json', lambda e: e['phi'].update({'0.001': 'big'}), 'sharpness', out, '--eps', '1e-3', '--bn', 'batch')
+    assert 'the field config is missing' in broken('sharpness.json', lambda e: e.pop('config'), 'sharpness', out, '--eps', '1e-3', '--bn', 'batch')
+    assert 'rows is "many" (str)' in broken('measures.json', lambda e: e.update(rows='many'), 'measures', out)
+    assert 'the field measures is missing' in broken('measures.json', lambda e: e.pop('measures'), 'measures', out)
+    from sharpnb.reproduce import Ledger, reproduce
+    led = tmp_path/'led'; led.mkdir()
+    for bad, want in (([1], 'its top level is list'), ({'result': {}, 'history': [], 'weights': {}}, 'the field cost is missing'),
+                      ({'sharpness': {'k': {'phi': {'0.001': 'x'}}}}, 'is missing')):
+        (led/'r.json').write_text(json.dumps(bad))
+        with pytest.raises(SharpnbError, match=want): Ledger(led).get('r')
+    res = tmp_path/'res'; res.mkdir(); (res/'table2-quick.json').write_text('[1]')
+    with pytest.raises(SharpnbError, match='its top level is list'): reproduce('table2', 'quick', results_root=res, log=None)
