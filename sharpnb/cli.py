@@ -267,7 +267,7 @@ COMMANDS = [  # (name, what it runs, its options, help)
     ('train', cmd_train, _train_args, 'train one network into a run directory'),
     ('restore', cmd_restore, _restore_args, 'put back the run that an interrupted train --force was replacing'),
     ('sharpness', cmd_sharpness, _sharpness_args, 'ε-sharpness (Metric 2.1, Tables 3 and 4) of a finished run'),
-    ('hessian', cmd_hessian, _hessian_args, 'top Hessian eigenvalues (Lanczos) and trace (Hutchinson) of a finished run'),
+    ('hessian', cmd_hessian, _hessian_args, 'top Hessian eigenvalues (ARPACK by default, or Lanczos) and trace (Hutchinson) of a finished run'),
     ('sweep', cmd_sweep, _sweep_args, 'Figure 4: a batch-size x seed sweep, resumable, with accuracy and sharpness per run'),
     ('parametric', cmd_parametric, _parametric_args, 'parametric plot between an SB and an LB run (Figures 3 and 7)'),
     ('bench', cmd_bench, _bench_args, 'one benchmark suite (train, sharpness, hessian, parametric, sweep, instruments): times, ratios, efficiencies'),
