@@ -4,7 +4,8 @@ sharpness/hessian CLI, computed by the code in SRC, in one canonical JSON (prove
 import json, os, subprocess, sys, tempfile
 from pathlib import Path
 
-DROP = {'provenance', 'seconds', 'time', 'eig_seconds', 'trace_seconds', 'git_sha', 'wall', 'cpu_seconds'}
+DROP = {'provenance', 'seconds', 'time', 'eig_seconds', 'trace_seconds', 'git_sha', 'wall', 'cpu_seconds',
+        'source'}   # where the data's bytes were read: provenance (#27 item 5 made it the directory read), not a result
 
 def canon(o):
     "`o` without timings, provenance and absolute paths (they differ between two runs of the same code)"
