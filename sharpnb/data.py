@@ -258,7 +258,8 @@ def _load_tv(name, root:Path, download:bool, debian_fmnist:Path):
         if len(y) and (int(y.min()) < 0 or int(y.max()) >= k):
             raise SharpnbError(f"The {split} labels of {name} under {root} lie in [{int(y.min())}, {int(y.max())}], not in [0, {k}): "
                                "the labels file is corrupt. Delete it and let sharpnb unpack or download it again.")
-    src = str(root/DATASETS[name]['tv']/'raw')                       # the files read (MNIST, Fashion-MNIST: checked against the published MD5s)
+    raw = root/DATASETS[name]['tv']/'raw'                             # MNIST's and Fashion-MNIST's files, checked against the published MD5s
+    src = str(raw if name in _RAW_MD5 else root)                      # the place the bytes were read from
     return Data(name, xt, yt, xv, yv, DATASETS[name]['n_cls'], source=src)
 
 # %% ../nbs/01_data.ipynb #9c608fbc

@@ -204,6 +204,9 @@ def rescale(model:nn.Module, k:int, alpha:float)->nn.Module:
     return m
 
 # %% ../nbs/06b_measures.ipynb #4e67a609
+# what a stored measures result holds (measures.json's entries), checked before a cached one is used
+MEASURES_SCHEMA = {'config': dict, 'rows': int, 'n': int, 'f0': NUM, 'measures': {'*': {'value': (int, float, dict)}}, 'provenance': dict, 'weights': str}
+
 def run_measures(run_dir, force:bool=False, device=None, data_root=None, **kw)->dict:
     "`measures` of a finished run, cached in `run_dir/measures.json` under its settings and weights' hash"
     model, data, _ = load_run(run_dir, device=device, data_root=data_root)
@@ -214,8 +217,6 @@ def run_measures(run_dir, force:bool=False, device=None, data_root=None, **kw)->
     key = config_hash({k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()})
     return dict(cached(run_dir, 'measures.json', key, model, compute, force, 'the measures were', schema=MEASURES_SCHEMA),
                 run=str(run_dir))                                                         # a copied run shows its own name
-
-MEASURES_SCHEMA = {'config': dict, 'rows': int, 'n': int, 'f0': NUM, 'measures': {'*': {'value': (int, float, dict)}}, 'provenance': dict, 'weights': str}
 
 def measures_table(results:list)->str:
     "One text table: a row per measure, a column per run"
