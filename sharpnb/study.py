@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/study.html.md"""
 
 # %% ../nbs/08_study.ipynb #5b3be356
 from __future__ import annotations
-import json, time
+import io, json, shutil, time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -21,8 +21,9 @@ from .runs import *
 from .landscape import alpha_grid, parametric_curve, plot_parametric
 
 # %% auto #0
-__all__ = ['STUDY_PROFILES', 'PAPER_TABLE2', 'PAPER_DATA', 'PAPER_TABLE3', 'StudyCfg', 'study_cfgs', 'run_study', 'study_title',
-           'table2', 'sharpness_table', 'plot_curves', 'plot_study', 'parametric_summary']
+__all__ = ['STUDY_PROFILES', 'PAPER_TABLE2', 'PAPER_DATA', 'PAPER_TABLE3', 'StudyCfg', 'study_cfgs', 'study_interrupted',
+           'has_replaced_study', 'restore_study', 'run_study', 'study_title', 'table2', 'sharpness_table',
+           'plot_curves', 'plot_study', 'parametric_summary']
 
 # %% ../nbs/08_study.ipynb #855bfcd5
 @dataclass(frozen=True)
@@ -63,10 +64,50 @@ def study_cfgs(s:StudyCfg)->dict:
                    seed=s.seed, device=s.device)
     return dict(SB=base, LB=replace(base, regime='LB'))
 
+_STUDY_FILES = ('study_cfg.json', 'study.json', 'study.png', 'SB', 'LB')   # what a study directory holds
+_OLD_STUDY = '.replaced'   # where `study --force` keeps the study it replaces until the new one is finished
+
+def study_interrupted(out:Path)->str:
+    "The message for a study directory whose `--force` replacement was stopped (the old study waits, whole, in .replaced)"
+    return (f"{out} holds an interrupted replacement: a `study --force` was stopped before it finished, and the study it "
+            f"replaces is kept, whole, in {out/_OLD_STUDY}. Either `sharpnb restore {out}` to put that study back, or run the "
+            "new study again with --force (nothing was changed).")
+
+def _set_aside_study(out:Path):
+    "Move the old study's files into out/.replaced before a `--force` writes its own (an earlier interrupted one's stay there)"
+    old = out/_OLD_STUDY
+    if old.exists():                                  # the real old study is there already; what is in `out` is the stub of a new one
+        for f in _STUDY_FILES:
+            p = out/f
+            if p.is_dir(): shutil.rmtree(p)
+            elif p.exists(): p.unlink()
+        return
+    old.mkdir()
+    for f in _STUDY_FILES:
+        if (out/f).exists(): (out/f).rename(old/f)
+
+def has_replaced_study(out)->bool:
+    "Whether `out` is a study directory that an interrupted `study --force` left with the old study set aside"
+    return (Path(out)/_OLD_STUDY/'study_cfg.json').exists()
+
+def restore_study(out)->Path:
+    "Put back the study that an interrupted `study --force` left in out/.replaced (the new study's partial files are removed)"
+    out, old = Path(out), Path(out)/_OLD_STUDY
+    if not has_replaced_study(out): raise SharpnbError(f"{out} has no replaced study to restore (no {_OLD_STUDY}/study_cfg.json); nothing was changed.")
+    with locked(out, f'study {out.name}'):
+        for f in _STUDY_FILES:
+            p = out/f
+            if p.is_dir(): shutil.rmtree(p)
+            elif p.exists(): p.unlink()
+            if (old/f).exists(): (old/f).rename(p)
+        old.rmdir()
+    return out
+
 def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, progress=None)->dict:
     "Train (or resume) the SB and LB runs of `s` under `out`; write study.json and study.png"
     out = Path(out)
-    if out.exists() and any(out.iterdir()) and not (out/'study_cfg.json').exists():
+    if has_replaced_study(out) and not force: raise SharpnbError(study_interrupted(out))
+    if out.exists() and any(out.iterdir()) and not (out/'study_cfg.json').exists() and not (out/_OLD_STUDY).exists():
         raise SharpnbError(f"{out} exists, is not empty and is not a sharpnb study; choose another --out (nothing was changed).")
     if (out/'study_cfg.json').exists() and load_json(out/'study_cfg.json') != json.loads(json.dumps(asdict(s))) and not force:
         raise SharpnbError(f"{out} holds a study with a different configuration; use --force to replace it or choose another --out.")
@@ -75,7 +116,13 @@ def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, prog
     dev = get_device(s.device)
     data = load_data(s.data, data_root, dev, s.subset, s.test_subset, seed=s.seed)
     check_writable(out, 'the study directory')
-    save_json(asdict(s), out/'study_cfg.json')
+    with locked(out, f'study {out.name}'):                  # one writer; `sharpnb restore` is refused while it runs
+        if force and ((out/'study_cfg.json').exists() or (out/_OLD_STUDY).exists()): _set_aside_study(out)   # kept until the new study is done
+        save_json(asdict(s), out/'study_cfg.json')
+        return _train_measure_plot(s, out, force, data, dev, log, progress, t0)
+
+def _train_measure_plot(s:StudyCfg, out:Path, force:bool, data:Data, dev, log, progress, t0:float)->dict:
+    "The study's work, once its configuration is written: both runs, their sharpness, the parametric curve, study.json/png"
     runs = {}
     for reg, cfg in study_cfgs(s).items():
         if log: log(f"== {reg}: {cfg.net} on {data.name}, batch size {batch_size(cfg, data.n_train)}, {cfg.n_epochs} epochs")
@@ -96,7 +143,9 @@ def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, prog
     res = dict(study=asdict(s), data=data.summary(), runs=runs, histories=hist, sharpness=sharp, parametric=curve,
                provenance=provenance(dev, seconds=time.perf_counter() - t0))
     save_json(res, out/'study.json')
-    fig = plot_study(res); fig.savefig(out/'study.png', dpi=110, bbox_inches='tight'); plt.close(fig)
+    fig = plot_study(res); buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=110, bbox_inches='tight'); plt.close(fig)
+    atomic_write_bytes(out/'study.png', buf.getvalue())
+    if (out/_OLD_STUDY).exists(): shutil.rmtree(out/_OLD_STUDY)   # the new study is whole: the old one goes
     return res
 
 # %% ../nbs/08_study.ipynb #9645edee

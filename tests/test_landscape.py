@@ -99,3 +99,20 @@ def test_parametric_never_writes_over_a_run(runs, tmp_path):
     (tmp_path/'file').write_text('x')
     r = sharpnb('parametric', runs/'SB', runs/'LB', '--device', 'cpu', '--out', tmp_path/'file'/'c.png', env=ENV)
     assert r.returncode == 2 and 'is not a directory' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    long = tmp_path/('c'*300 + '.png')                                               # the name the file system refuses: before the work
+    r = sharpnb('parametric', runs/'SB', runs/'LB', '--device', 'cpu', '--out', long, env=ENV)
+    assert r.returncode == 2 and 'shorter name' in r.stderr and 'Traceback' not in r.stderr and 'alpha' not in r.stdout, r.stderr
+    ok = tmp_path/('c'*250 + '.png')                                                 # 255 bytes with '.json': room for the temp files
+    r = sharpnb('parametric', runs/'SB', runs/'LB', '--device', 'cpu', '--grid', '3', '--out', ok, env=ENV)
+    assert r.returncode == 0 and ok.exists() and ok.with_suffix('.json').exists(), r.stderr
+
+@needs_fmnist
+def test_parametric_prints_the_curve_it_could_not_save(runs, tmp_path, monkeypatch, capsys):
+    "A disk that fills during the work: the curve is printed, the error names the file, and the exit is non-zero (#27 item 13)"
+    import errno, sharpnb.landscape as L
+    from sharpnb.cli import main
+    def full(path, data): raise OSError(errno.ENOSPC, 'No space left on device', str(path))
+    monkeypatch.setattr(L, 'atomic_write_bytes', full); monkeypatch.setattr(L, 'save_json', lambda o, p: full(p, b''))
+    rc = main(['parametric', str(runs/'SB'), str(runs/'LB'), '--device', 'cpu', '--grid', '3', '--out', str(tmp_path/'c.png')])
+    out, err = capsys.readouterr()
+    assert rc == 1 and 'No space left' in err and 'c.json' in err and json.loads(out)['alphas'] == [-1.0, 0.5, 2.0], err

@@ -126,6 +126,28 @@ def test_interrupted_force_is_reported_and_undone(tmp_path):
     r = sharpnb('restore', out)
     assert r.returncode != 0 and 'no replaced run' in r.stderr
 
+@needs_fmnist
+def test_interrupted_study_force_is_reported_and_undone(tmp_path):
+    "A study --force killed while it trains: the old and the new command both say so and offer both ways (#27 item 14); restore puts the old study back"
+    out, args = tmp_path/'s', ['study', '--profile', 'tiny', '--device', 'cpu', '--quiet']
+    sharpnb(*args, '--out', out, check=0)
+    before = {f: (out/f).read_bytes() for f in ('study_cfg.json', 'study.json', 'SB/model.pt', 'LB/model.pt')}
+    exe = Path(sys.executable).parent/'sharpnb'
+    p = subprocess.Popen([str(exe), *args, '--seed', '3', '--epochs', '40', '--out', str(out), '--force'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t0 = time.time()
+    while not (out/'.replaced').exists():
+        assert p.poll() is None and time.time() - t0 < 120, 'the --force study ended before it could be killed'
+        time.sleep(0.005)
+    p.send_signal(signal.SIGKILL); p.wait()
+    assert not (out/'study.json').exists(), 'killed too late'
+    for extra in ([], ['--seed', '3', '--epochs', '40']):                           # the old command, then the new one, without --force
+        r = sharpnb(*args, *extra, '--out', out)
+        assert r.returncode == 2 and 'interrupted replacement' in r.stderr and 'sharpnb restore' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    r = sharpnb('restore', out, check=0)
+    assert 'study' in r.stdout and not (out/'.replaced').exists()
+    assert {f: (out/f).read_bytes() for f in before} == before
+    sharpnb(*args, '--out', out, check=0)                                           # the old study is whole again: it runs without --force
+
 def test_edited_caches_named_not_tracebacks(tmp_path):
     "Cache entries, ledger records and result files that do not have their shape are refused naming the file and field (#27 item 12)"
     out = tmp_path/'run'

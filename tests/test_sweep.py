@@ -45,3 +45,20 @@ def test_sweep_refuses_a_foreign_folder(tmp_path):
     (tmp_path/'f').write_text('x')
     try: run_sweep('F1', 'synthetic', [64], [0], tmp_path/'f', epochs=1, eps=(), log=None); raise AssertionError('not refused')
     except SharpnbError as e: assert 'not a directory' in str(e)
+
+def test_sweep_keeps_its_table_and_logs(tmp_path):
+    "A second sweep with other options leaves sweep.json, sweep.csv and the logs as they were; a rerun appends to a run's log (#27 item 15)"
+    import pytest
+    from sharpnb.core import SharpnbError
+    from sharpnb.sweep import run_sweep
+    out = tmp_path/'sw'
+    run_sweep('F1', 'synthetic', [64], [0], out, epochs=1, eps=(), device='cpu', log=None)
+    files = ('sweep.json', 'sweep.csv', 'logs/bs64_seed0.log')
+    before = {f: (out/f).read_bytes() for f in files}
+    with pytest.raises(SharpnbError, match='other options') as e: run_sweep('F1', 'synthetic', [64], [0], out, epochs=2, eps=(), device='cpu', log=None)
+    assert 'rerun' not in str(e.value).lower()
+    assert {f: (out/f).read_bytes() for f in files} == before
+    bad = tmp_path/'bad'                                       # C1 on synthetic rows crashes: each attempt's log is kept, one after the other
+    for k in (1, 2):
+        with pytest.raises(SharpnbError, match='1 of 1 runs failed'): run_sweep('C1', 'synthetic', [64], [0], bad, epochs=1, eps=(), device='cpu', log=None)
+        assert (bad/'logs'/'bs64_seed0.log').read_text().count('convolutional') == k
