@@ -114,6 +114,8 @@ if [ "${SKIP_SUITES:-0}" != 1 ]; then          # SKIP_SUITES=1: the convnet stag
   run hessian    --suite hessian    --data "$DATA" "${HESS[@]}"
   run parametric --suite parametric --data "$DATA" "${PARAM[@]}"
   run sweep      --suite sweep      --data "$DATA" "${SWEEP[@]}"
+  # streaming: F1 phi from a DataLoader and ResNet-18 lambda_max against PyHessian (its CI-size run is in the suites notebook)
+  [ ${#TINY[@]} -gt 0 ] || run streaming --suite streaming --data "$DATA" --rows 20000 --bs 2000 --reps 3
 fi
 
 $PY -c "import sys; from sharpnb.bench import summary; print(summary(sys.argv[1], sys.argv[2]))" "$REC" "$DEVICE" \

@@ -193,12 +193,16 @@ TARGETS = [  # suite, device, network (train), key in the result, goal, what
     ('hessian', 'cpu', None, 'ratios.pyhessian_eig.median', 1.5, 'F1 top Hessian eigenvalue: PyHessian / sharpnb at equal accuracy'),
     ('parametric', 'cpu', None, 'ratios.naive.median', 1.0, 'F1 parametric plot: naive loop / sharpnb (not slower)'),
     ('instruments', 'cpu', None, 'efficiency.headroom', 1.0, 'F1 SB with the training instruments at the default k: 10 % / measured overhead'),
+    ('streaming', 'cpu', None, 'ratios.loader.median', 1/1.15, 'F1 φ (10 iterations): in-memory time / DataLoader time (within 1.15×)'),
+    ('streaming', 'cpu', None, 'ratios.pyhessian.median', 1.5, 'ResNet-18 λ_max: PyHessian / sharpnb streamed, at equal accuracy'),
     ('train', 'cuda', 'C1', 'efficiency.SB.gemm', 0.30, 'C1 training (bs 256): bf16 MFU'),
     ('train', 'cuda', 'C2', 'efficiency.SB.gemm', 0.30, 'C2 training (bs 256): bf16 MFU'),
     ('train', 'cuda', 'F1', 'efficiency.SB.launch', 1/3, 'F1 SB: within 3× the launch-latency floor'),
     ('sharpness', 'cuda', None, 'ratios.naive.median', 5.0, 'full-space φ: naive / sharpnb'),
     ('parametric', 'cuda', None, 'ratios.naive.median', 20.0, 'parametric plot: naive / sharpnb'),
     ('sweep', 'cuda', None, 'ratios.vmap.median', 4.0, 'F1 SB, 8 seeds: one by one / vmapped (fit_seeds)'),
+    ('streaming', 'cuda', None, 'ratios.loader.median', 1/1.15, 'F1 φ: in-memory time / DataLoader time (within 1.15×)'),
+    ('streaming', 'cuda', None, 'ratios.pyhessian.median', 1.5, 'ResNet-18 λ_max: PyHessian / sharpnb streamed, at equal accuracy'),
 ]
 
 def flat_times(times:dict, pre='')->dict:

@@ -18,7 +18,7 @@ from torch import nn
 from .core import *
 from .data import Data, load_data, stratified_subset, synth_classification, take_subset
 from .models import NETS, get_net, mlp
-from .objective import FullBatch, evaluate
+from .objective import FullBatch, evaluate, objective
 from .train import SB, batch_size, epoch_seed, fit, fit_seeds, make_opt, plain_step
 from .runs import load_run, train_run
 from .sharpness import model_sharpness, naive_sharpness
@@ -30,7 +30,8 @@ from .bench import *
 
 # %% auto #0
 __all__ = ['SUITES', 'PerSample', 'naive_train', 'epoch_flops', 'bench_train', 'bench_sharpness', 'bench_hessian',
-           'bench_parametric', 'bench_sweep', 'bench_instruments', 'run_suite', 'bench_args', 'cmd_bench']
+           'bench_parametric', 'bench_sweep', 'bench_instruments', 'peak_memory', 'bench_streaming', 'run_suite',
+           'bench_args', 'cmd_bench']
 
 # %% ../nbs/08d_suites.ipynb #e0601c21
 class PerSample(torch.utils.data.Dataset):
@@ -404,9 +405,77 @@ def bench_instruments(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=N
                                 k_at_10pct=per_reading / (0.10 * t0 / steps),     # the smallest k within the 10 % goal
                                 lam_hvp=[r.get('lam_hvp') for r in R], pre_hvp=[r.get('pre_hvp') for r in R]))
 
+# %% ../nbs/08d_suites.ipynb #2c7dc5ee
+def _vm(field:str)->int:
+    "A `/proc/self/status` field in bytes"
+    import re
+    return 1024 * int(re.search(rf'{field}:\s+(\d+)', Path('/proc/self/status').read_text()).group(1))
+
+def peak_memory(fn, device='cpu')->tuple:
+    "(fn(), peak bytes above the start): the CUDA allocator's peak on a GPU, the peak resident set on Linux (`VmHWM`), else None"
+    dev = torch.device(device)
+    if dev.type == 'cuda':
+        torch.cuda.synchronize(dev); torch.cuda.reset_peak_memory_stats(dev); base = torch.cuda.memory_allocated(dev)
+        r = fn(); torch.cuda.synchronize(dev)
+        return r, torch.cuda.max_memory_allocated(dev) - base
+    try:
+        import ctypes; ctypes.CDLL('libc.so.6').malloc_trim(0)     # freed memory back to the system: the start is what is live
+        Path('/proc/self/clear_refs').write_text('5'); base = _vm('VmRSS')   # '5' resets the peak to the current resident set
+    except (OSError, AttributeError): return fn(), None
+    r = fn()
+    return r, _vm('VmHWM') - base
+
+# %% ../nbs/08d_suites.ipynb #6648a9db
+def _resnet_problem(rows:int, dev, data:str, data_root)->tuple:
+    "(model, x, y, description): torchvision's ResNet-18 at its seeded initialisation on `rows` rows padded to 32×32×3"
+    import torchvision
+    d = bench_data('F1', data, rows, 16, dev, data_root)
+    x = F.pad(d.prep(d.x_train), (2, 2, 2, 2)).repeat(1, 3, 1, 1)
+    torch.manual_seed(0); m = torchvision.models.resnet18(num_classes=d.n_cls).to(dev).eval()
+    return m, x, d.y_train, f"torchvision resnet18 (seeded init, eval) on {len(x)} {d.name} rows padded to 32x32 and repeated to 3 channels"
+
+def _ours_lmax(m, loader, n:int, tol:float, v0)->dict:
+    "λ_max as a user of sharpnb streams it: the checked objective of a DataLoader, one kept graph, Lanczos from the default start"
+    fb = objective(m, loader); hvp = fb.hvp_at()
+    e = lanczos_eigs(hvp, fb.n, k=1, tol=tol, like=fb.w0, v0=start_vector(fb.n, grad=hvp.grad, rand=v0), return_vecs=False)
+    return dict(eig=float(e.evals[0]), n_hvp=e.n_hvp)
+
+def bench_streaming(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist', bs=None, lb_run=None,
+                    epochs:int|None=None, data_root=None, tol:float=1e-3, log=None, **_)->dict:
+    "F1 φ from a DataLoader against rows in memory; ResNet-18 λ_max streamed against PyHessian; the peak memory of each path"
+    from torch.utils.data import DataLoader, TensorDataset
+    dev = get_device(device)
+    rows, batch = rows or (256 if tiny else 10000), (bs or [64 if tiny else 1000])[0]
+    d = bench_data('F1', data, rows, 64, dev, data_root)
+    lb, x, y, prep, desc = lb_problem(d, lb_run, rows, epochs or (1 if tiny else 5), data_root, TINY_WIDTH if tiny else None)
+    loader = DataLoader(TensorDataset(prep(x).cpu(), y.cpu()), batch_size=batch, shuffle=False)   # the rows on the host
+    phi = dict(memory=lambda: model_sharpness(lb, x, y, eps=[1e-3], prep=prep)['results'][0],
+               loader=lambda: model_sharpness(lb, data=loader, eps=[1e-3])['results'][0])
+    m, xr, yr, rdesc = _resnet_problem(8 if tiny else 64, dev, data, data_root)
+    rl = DataLoader(TensorDataset(xr.cpu(), yr.cpu()), batch_size=4 if tiny else 32, shuffle=False)
+    torch.manual_seed(0)                                       # PyHessian's start vector: a paired comparison
+    v0 = torch.cat([torch.randn(p.shape).flatten() for p in m.parameters() if p.requires_grad])
+    lmax = dict(sharpnb=lambda: _ours_lmax(m, rl, len(v0), tol, v0))
+    if (ph := _peer('pyhessian')) is not None: lmax['pyhessian'] = lambda: _pyhessian(m, xr, yr, dev, tol)
+    ans, ts = alternate(phi | lmax, reps, dev, log=log)
+    fb = FullBatch(m, xr, yr, bn='running'); H = fb.hvp_at()   # the tight reference (untimed)
+    lam = float(top_eigs(H, fb.n, k=1, tol=1e-8, ncv=20, like=fb.w0, return_vecs=False).evals[0]); del H
+    err = {k: abs(ans[k]['eig'] - lam) / abs(lam) for k in lmax}
+    peak = {k: peak_memory(f, dev)[1] for k, f in (phi | lmax).items()}
+    a, b = ans['memory']['phi'], ans['loader']['phi']
+    checks = dict(loader_phi=bool(abs(a - b) <= 1e-6 * max(1., abs(a))), lanczos_accuracy=err['sharpnb'] <= max(err.get('pyhessian', 0.), tol))
+    ratios = dict(loader=ratio(ts['memory'], ts['loader']))      # ≥ 1/1.15: the loader within 1.15× the in-memory time
+    if ph is not None: checks['pyhessian_eig'] = err['pyhessian'] <= 0.05; ratios['pyhessian'] = ratio(ts['pyhessian'], ts['sharpnb'])
+    return dict(problem=dict(phi=dict(model=desc, rows=len(y), batch=batch, eps=1e-3, maxiter=10, bn='running'),
+                             lmax=dict(model=rdesc, rows=len(yr), batch=rl.batch_size, n=fb.n, bn='running', tol=tol)),
+                answers=dict(ans, reference=dict(eig=lam, tol=1e-8), rel_err=err), checks=checks, times=ts, ratios=ratios,
+                peers=dict(pyhessian=None if ph is None else 'pyhessian 0.1'),
+                memory=dict(peak_bytes=peak, how='cuda allocator peak' if dev.type == 'cuda' else 'VmHWM above VmRSS at the start (Linux)',
+                            loader_over_memory=None if None in (peak['loader'], peak['memory']) or not peak['memory'] else peak['loader'] / peak['memory']))
+
 # %% ../nbs/08d_suites.ipynb #9e537012
 SUITES = dict(train=bench_train, sharpness=bench_sharpness, hessian=bench_hessian, parametric=bench_parametric, sweep=bench_sweep,
-              instruments=bench_instruments)
+              instruments=bench_instruments, streaming=bench_streaming)
 
 def run_suite(suite:str,          # one of SUITES
               device='cpu',       # 'cpu' or 'cuda'
@@ -447,7 +516,7 @@ def bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument('--net', default='F1', help='network of the train suite (F1, F2, C1-C4)')
     p.add_argument('--data', default='fashion-mnist', help="data set, or 'synthetic' (random images of the network's input shape)")
     p.add_argument('--epochs', type=positive_int, help='train: epochs per timed call; others: epochs of the SB/LB pair trained here')
-    p.add_argument('--bs', type=positive_int, nargs='+', help='batch sizes (train: instead of SB and LB; sweep)')
+    p.add_argument('--bs', type=positive_int, nargs='+', help='batch sizes (train: instead of SB and LB; sweep; streaming: the DataLoader batch)')
     p.add_argument('--seeds', type=int, nargs='+', help='sweep: trial seeds')
     p.add_argument('--every', type=positive_int, help='instruments: steps between readings (default: the library default)')
     p.add_argument('--parallel', type=positive_int, default=2, help='sweep: processes at a time (also timed with 1)')
