@@ -115,7 +115,8 @@ def cmd_hessian(a):
 
 # %% ../nbs/09_cli.ipynb #9091da13
 def cmd_measures(a):
-    from sharpnb.measures import run_measures, measures_table
+    from sharpnb.measures import measures_table
+    from sharpnb.runs import run_measures
     kw = {k: v for k, v in dict(subset=a.subset, bn=a.bn, seed=a.seed).items() if v is not None}
     if a.all_rows: kw['subset'] = None
     res = [run_measures(r, force=a.force, device=a.device, data_root=a.data_root, **kw) for r in a.run_dirs]

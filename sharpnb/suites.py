@@ -436,9 +436,13 @@ def _resnet_problem(rows:int, dev, data:str, data_root)->tuple:
 
 def _ours_lmax(m, loader, n:int, tol:float, v0)->dict:
     "λ_max as a user of sharpnb streams it: the checked objective of a DataLoader, one kept graph, Lanczos from the default start"
-    fb = objective(m, loader); hvp = fb.hvp_at()
-    e = lanczos_eigs(hvp, fb.n, k=1, tol=tol, like=fb.w0, v0=start_vector(fb.n, grad=hvp.grad, rand=v0), return_vecs=False)
-    return dict(eig=float(e.evals[0]), n_hvp=e.n_hvp)
+    t0 = time.perf_counter(); fb = objective(m, loader); t1 = time.perf_counter(); hvp = fb.hvp_at(); t2 = time.perf_counter()
+    spent = [0.]
+    def timed_hvp(v):                                          # where the time goes: the products, or the solver's vector work
+        t = time.perf_counter(); r = hvp(v); spent[0] += time.perf_counter() - t; return r
+    e = lanczos_eigs(timed_hvp, fb.n, k=1, tol=tol, like=fb.w0, v0=start_vector(fb.n, grad=hvp.grad, rand=v0), return_vecs=False)
+    return dict(eig=float(e.evals[0]), n_hvp=e.n_hvp, history=e.history,
+                split=dict(objective_s=t1 - t0, graph_s=t2 - t1, products_s=spent[0], solver_s=e.seconds - spent[0]))
 
 def bench_streaming(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=None, data:str='fashion-mnist', bs=None, lb_run=None,
                     epochs:int|None=None, data_root=None, tol:float=1e-3, log=None, **_)->dict:
@@ -462,13 +466,15 @@ def bench_streaming(device='cpu', tiny:bool=False, reps:int=5, rows:int|None=Non
     lam = float(top_eigs(H, fb.n, k=1, tol=1e-8, ncv=20, like=fb.w0, return_vecs=False).evals[0]); del H
     err = {k: abs(ans[k]['eig'] - lam) / abs(lam) for k in lmax}
     peak = {k: peak_memory(f, dev)[1] for k, f in (phi | lmax).items()}
-    a, b = ans['memory']['phi'], ans['loader']['phi']
-    checks = dict(loader_phi=bool(abs(a - b) <= 1e-6 * max(1., abs(a))), lanczos_accuracy=err['sharpnb'] <= max(err.get('pyhessian', 0.), tol))
+    rel = {k: abs(ans['memory'][k] - ans['loader'][k]) / max(1., abs(ans['memory'][k])) for k in ('f0', 'phi')}
+    checks = dict(loader_f0=rel['f0'] <= 1e-6,                  # the same f; φ after 10 L-BFGS-B steps moves with float32 summation order
+                  loader_phi=rel['phi'] <= 1e-5, lanczos_accuracy=err['sharpnb'] <= max(err.get('pyhessian', 0.), tol))
+    if ph is not None: err['sharpnb_products_to_pyhessian'] = products_to(ans['sharpnb']['history'], lam, err['pyhessian'])
     ratios = dict(loader=ratio(ts['memory'], ts['loader']))      # ≥ 1/1.15: the loader within 1.15× the in-memory time
     if ph is not None: checks['pyhessian_eig'] = err['pyhessian'] <= 0.05; ratios['pyhessian'] = ratio(ts['pyhessian'], ts['sharpnb'])
     return dict(problem=dict(phi=dict(model=desc, rows=len(y), batch=batch, eps=1e-3, maxiter=10, bn='running'),
                              lmax=dict(model=rdesc, rows=len(yr), batch=rl.batch_size, n=fb.n, bn='running', tol=tol)),
-                answers=dict(ans, reference=dict(eig=lam, tol=1e-8), rel_err=err), checks=checks, times=ts, ratios=ratios,
+                answers=dict(ans, reference=dict(eig=lam, tol=1e-8), rel_err=err, loader_rel_diff=rel), checks=checks, times=ts, ratios=ratios,
                 peers=dict(pyhessian=None if ph is None else 'pyhessian 0.1'),
                 memory=dict(peak_bytes=peak, how='cuda allocator peak' if dev.type == 'cuda' else 'VmHWM above VmRSS at the start (Linux)',
                             loader_over_memory=None if None in (peak['loader'], peak['memory']) or not peak['memory'] else peak['loader'] / peak['memory']))
