@@ -23,7 +23,7 @@ from .runs import *
 from .landscape import alpha_grid, parametric_curve, recompute_bn
 from .measures import MEASURE_DEFAULTS, measures
 from .correlation import correlation_table
-from .study import PAPER_DATA, PAPER_TABLE2, PAPER_TABLE3
+from . import paper
 
 # %% auto #0
 __all__ = ['PROFILES', 'COST', 'LEDGER_SCHEMA', 'RESULT_SCHEMA', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile',
@@ -581,10 +581,10 @@ def conv_summary(results_root='nbs/paper/results', profile:str='gpu-conv')->str|
     if not t2p.exists(): return None
     t2, rows = load_json(t2p), []
     for key, r in t2['result'].items():
-        net, p = key.split('/')[0], PAPER_TABLE2.get(key.split('/')[0])
+        net, p = key.split('/')[0], paper.TABLE2.get(key.split('/')[0])
         rows.append([f"ours: {r['net']} on {r['data']} ({r['n_train']:,} rows; SB {r['bs']['SB']}, LB {r['bs']['LB']}; {r['gap']['n']} seeds)",
                      *(pm(r[k]) + ' %' for k in ('train_SB', 'train_LB', 'test_SB', 'test_LB')), f"{r['gap']['mean']:+.2f} ± {r['gap']['se']:.2f}"])
-        if p: rows.append([f'paper: {net} on {PAPER_DATA[net]}', *(f'{m:.2f} ± {s:.2f} %' for m, s in p), f'{p[2][0] - p[3][0]:+.2f}'])
+        if p: rows.append([f'paper: {net} on {paper.DATA[net]}', *(f'{m:.2f} ± {s:.2f} %' for m, s in p), f'{p[2][0] - p[3][0]:+.2f}'])
     out = md_table(['Table 2', 'Train SB', 'Train LB', 'Test SB', 'Test LB', 'gap SB − LB (± SE)'], rows) + '\n\n' + evidence(t2)
     if not t3p.exists(): return out + f"\n\nTable 3 of the `{profile}` profile is not computed yet (`sharpnb reproduce table3 --profile {profile}`)."
     t3, rows = load_json(t3p), []
@@ -593,7 +593,7 @@ def conv_summary(results_root='nbs/paper/results', profile:str='gpu-conv')->str|
         for bn, ph in r['phi'].items():
             rows.append([f'ours: {net}, BN {bn}', *(pm(ph[f'{reg}/{e:g}']) for e in eps for reg in ('SB', 'LB')),
                          *(f"{ph[f'ratio/{e:g}']['mean']:.1f}×" for e in eps)])
-        p3 = PAPER_TABLE3.get(net)
+        p3 = paper.TABLE3.get(net)
         if p3 and list(eps) == [1e-3, 5e-4]:
             rows.append([f'paper: {net}', *(f'{m:.2f} ± {s:.2f}' for m, s in p3), f'{p3[1][0] / p3[0][0]:.1f}×', f'{p3[3][0] / p3[2][0]:.1f}×'])
     head = ['Table 3', *(f'{reg}, ε = {e:g}' for e in eps for reg in ('SB', 'LB')), *(f'LB/SB, ε = {e:g}' for e in eps)]

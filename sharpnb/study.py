@@ -15,15 +15,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .core import *
+from . import paper
 from .data import *
 from .train import *
 from .runs import *
 from .landscape import alpha_grid, parametric_curve, plot_parametric
 
 # %% auto #0
-__all__ = ['STUDY_PROFILES', 'PAPER_TABLE2', 'PAPER_DATA', 'PAPER_TABLE3', 'StudyCfg', 'study_cfgs', 'study_interrupted',
-           'has_replaced_study', 'restore_study', 'run_study', 'study_title', 'table2', 'sharpness_table',
-           'plot_curves', 'plot_study', 'parametric_summary']
+__all__ = ['STUDY_PROFILES', 'StudyCfg', 'study_cfgs', 'study_interrupted', 'has_replaced_study', 'restore_study', 'run_study',
+           'study_title', 'table2', 'sharpness_table', 'plot_curves', 'plot_study', 'parametric_summary']
 
 # %% ../nbs/08_study.ipynb #855bfcd5
 @dataclass(frozen=True)
@@ -45,16 +45,6 @@ STUDY_PROFILES = {
     'quick': StudyCfg(sharp_bn=('batch',)),                                    # a 3-minute look: 10,000 rows, LB 1,000
     'tiny':  StudyCfg(n_epochs=2, subset=1000, test_subset=1000, sharp_bn=('batch',), grid=5),  # tests only: seconds
     'full':  StudyCfg(n_epochs=100, subset=None),                              # the whole data, Figure 2's 100 epochs
-}
-
-# %% ../nbs/08_study.ipynb #8145c27a
-PAPER_TABLE2 = {  # (train SB, train LB, test SB, test LB) in %, mean and std over 5 trials (paper Table 2)
-    'F1': ((99.66, .05), (99.92, .01), (98.03, .07), (97.81, .07)),
-    'F2': ((99.99, .03), (98.35, 2.08), (64.02, .2), (59.45, 1.05)),
-    'C1': ((99.89, .02), (99.66, .2), (80.04, .12), (77.26, .42)),
-    'C2': ((99.99, .04), (99.99, .01), (89.24, .12), (87.26, .07)),
-    'C3': ((99.56, .44), (99.88, .30), (49.58, .39), (46.45, .43)),
-    'C4': ((99.10, 1.23), (99.57, 1.84), (63.08, .5), (57.81, .17)),
 }
 
 # %% ../nbs/08_study.ipynb #fc3376ce
@@ -149,12 +139,10 @@ def _train_measure_plot(s:StudyCfg, out:Path, force:bool, data:Data, dev, log, p
     return res
 
 # %% ../nbs/08_study.ipynb #9645edee
-PAPER_DATA = {'F1': 'mnist', 'F2': 'timit', 'C1': 'cifar10', 'C2': 'cifar10', 'C3': 'cifar100', 'C4': 'cifar100'}
-
 def study_title(res:dict)->str:
     "One line saying what was run: network, data (and whether it stands in for the paper's), budget, seed"
     s, d = res['study'], res['data']
-    stand = '' if PAPER_DATA.get(s['net'].upper()) == d['name'] else f" (stand-in for the paper's {PAPER_DATA.get(s['net'].upper(), '?')})"
+    stand = '' if paper.DATA.get(s['net'].upper()) == d['name'] else f" (stand-in for the paper's {paper.DATA.get(s['net'].upper(), '?')})"
     rows = f"{d['n_train']} train rows" + (f", {d['note']}" if d['note'] else '')
     return f"{res['runs']['SB']['net']} on {d['name']}{stand}: {rows}, {s['n_epochs']} epochs, seed {s['seed']}"
 
@@ -165,8 +153,8 @@ def table2(res:dict)->str:
              f"{'':28s}{'Train SB':>12s}{'Train LB':>12s}{'Test SB':>12s}{'Test LB':>12s}",
              f"{'ours (1 trial)':28s}" + ''.join(f"{pct(x):>12s}" for x in
                                                 (r['SB']['train_acc'], r['LB']['train_acc'], r['SB']['test_acc'], r['LB']['test_acc']))]
-    p = PAPER_TABLE2.get(res['study']['net'].upper())
-    if p: lines.append(f"{'paper (5 trials, ' + PAPER_DATA[res['study']['net'].upper()] + ')':28s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>12s}" for m, sd in p))
+    p = paper.TABLE2.get(res['study']['net'].upper())
+    if p: lines.append(f"{'paper (5 trials, ' + paper.DATA[res['study']['net'].upper()] + ')':28s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>12s}" for m, sd in p))
     lines += ['', f"batch sizes: SB {r['SB']['bs']}, LB {r['LB']['bs']};  final train loss: SB {r['SB']['train_loss']:.4f}, LB {r['LB']['train_loss']:.4f}",
               f"generalization gap (test SB - test LB): {100*(r['SB']['test_acc'] - r['LB']['test_acc']):+.2f} points"
               + (f"; paper: {p[2][0] - p[3][0]:+.2f}" if p else ''),
@@ -175,15 +163,6 @@ def table2(res:dict)->str:
     if res.get('sharpness'): lines += ['', sharpness_table(res)]
     if res.get('parametric'): lines += ['', parametric_summary(res['parametric'])]
     return '\n'.join(lines)
-
-PAPER_TABLE3 = {  # full-space sharpness: (eps=1e-3 SB, LB, eps=5e-4 SB, LB), mean and std over 5 trials (paper Table 3)
-    'F1': ((1.23, .83), (205.14, 69.52), (.61, .27), (42.90, 17.14)),
-    'F2': ((1.39, .02), (310.64, 38.46), (.90, .05), (93.15, 6.81)),
-    'C1': ((28.58, 3.13), (707.23, 43.04), (7.08, .88), (227.31, 23.23)),
-    'C2': ((8.68, 1.32), (925.32, 38.29), (2.07, .86), (175.31, 18.28)),
-    'C3': ((29.85, 5.98), (258.75, 8.96), (8.56, .99), (105.11, 13.22)),
-    'C4': ((12.83, 3.84), (421.84, 36.97), (4.07, .87), (109.35, 16.57)),
-}
 
 def sharpness_table(res:dict)->str:
     "ε-sharpness of SB and LB per BN policy, with the paper's Table 3 row"
@@ -197,9 +176,9 @@ def sharpness_table(res:dict)->str:
         label = names.get(bn, bn).format(c=per['SB']['config']['chunk'])
         lines.append(f"{label:34s}" + ''.join(f"{per['SB']['phi'][str(e)]:14.2f}{per['LB']['phi'][str(e)]:14.2f}" for e in eps))
         lines.append(f"{'   LB / SB':34s}" + ''.join(f"{'':14s}{per['LB']['phi'][str(e)] / per['SB']['phi'][str(e)]:13.1f}x" for e in eps))
-    p = PAPER_TABLE3.get(res['study']['net'].upper())
+    p = paper.TABLE3.get(res['study']['net'].upper())
     if p and eps == [1e-3, 5e-4]:
-        lines.append(f"{'paper (5 trials, ' + PAPER_DATA[res['study']['net'].upper()] + ')':34s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>14s}" for m, sd in p))
+        lines.append(f"{'paper (5 trials, ' + paper.DATA[res['study']['net'].upper()] + ')':34s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>14s}" for m, sd in p))
     notes = [f"{bn}/{reg} ε={r['eps']:g}: {r['note']}" for bn, per in res['sharpness'].items() for reg, x in per.items()
              for r in x['results'] if r.get('note')]
     return '\n'.join(lines + [f"note: {n}" for n in notes])
