@@ -18,7 +18,7 @@ from .data import *
 from .models import *
 from .objective import FullBatch, evaluate
 from .train import *
-from .sharpness import model_sharpness
+from .sharpness import EPS, model_sharpness
 from .runs import *
 from .landscape import alpha_grid, parametric_curve, recompute_bn
 from .measures import MEASURE_DEFAULTS, measures
@@ -45,7 +45,7 @@ class Profile:
     remedy_seeds:tuple=(0, 1)    # trials of the remedy tables
     save_every:int=3             # checkpoint spacing (Figure 5)
     curve_every:int=6            # Figure 6: sharpness every this many epochs (a multiple of save_every)
-    eps:tuple=(1e-3, 5e-4)       # sharpness box sizes
+    eps:tuple=EPS                # sharpness box sizes
     p:int=100                    # random subspace dimension (Table 4)
     sharp_bn:tuple=('batch', 'running')  # BN policies of the sharpness tables; 'batch' is the paper's
     grid:int=25                  # α points of the parametric plots
@@ -594,7 +594,7 @@ def conv_summary(results_root='nbs/paper/results', profile:str='gpu-conv')->str|
             rows.append([f'ours: {net}, BN {bn}', *(pm(ph[f'{reg}/{e:g}']) for e in eps for reg in ('SB', 'LB')),
                          *(f"{ph[f'ratio/{e:g}']['mean']:.1f}×" for e in eps)])
         p3 = paper.TABLE3.get(net)
-        if p3 and list(eps) == [1e-3, 5e-4]:
+        if p3 and list(eps) == list(EPS):
             rows.append([f'paper: {net}', *(f'{m:.2f} ± {s:.2f}' for m, s in p3), f'{p3[1][0] / p3[0][0]:.1f}×', f'{p3[3][0] / p3[2][0]:.1f}×'])
     head = ['Table 3', *(f'{reg}, ε = {e:g}' for e in eps for reg in ('SB', 'LB')), *(f'LB/SB, ε = {e:g}' for e in eps)]
     return out + '\n\n' + md_table(head, rows) + '\n\n' + evidence(t3)

@@ -21,7 +21,7 @@ from .dist import on_main, Dist
 from .train import *
 from .remedies import remedy_spec, remedy_kwargs
 from .measures import MEASURE_DEFAULTS, measures
-from .sharpness import model_sharpness
+from .sharpness import EPS, MAXITER, model_sharpness
 from .curvature import hessian_report
 from .instruments import Instruments, InstrumentCfg
 
@@ -322,14 +322,14 @@ def cached(run_dir, file:str, key:str, model:nn.Module, compute, force:bool=Fals
 # what a stored sharpness result holds (sharpness.json's entries, the ledger's)
 SHARPNESS_SCHEMA = {'config': dict, 'n': int, 'rows': int, 'f0': NUM, 'phi': {'*': NUM}, 'results': list, 'provenance': dict, 'weights': str}
 
-def sharpness_key(eps, p:int|None=None, bn:str='running', chunk:int=5000, seed:int=0, subset:int|None=None, maxiter:int=10,
+def sharpness_key(eps, p:int|None=None, bn:str='running', chunk:int=5000, seed:int=0, subset:int|None=None, maxiter:int=MAXITER,
                   start:str='corner')->str:
     "The cache key of a sharpness measurement: every setting that changes its value"
     return (f"{'full' if p is None else f'p{p}'}-bn_{bn}-chunk{chunk}-seed{seed}-sub{subset}-it{maxiter}-"
             + '_'.join(f'{float(e):g}' for e in eps) + ('' if start == 'corner' else f'-start_{start}'))
 
-def measure_sharpness(run_dir, model, data:Data, eps=(1e-3, 5e-4), p:int|None=None, bn:str='running', chunk:int=5000,
-                      seed:int=0, subset:int|None=None, maxiter:int=10, method:str='fast', force:bool=False,
+def measure_sharpness(run_dir, model, data:Data, eps=EPS, p:int|None=None, bn:str='running', chunk:int=5000,
+                      seed:int=0, subset:int|None=None, maxiter:int=MAXITER, method:str='fast', force:bool=False,
                       progress:bool|None=None, desc:str='sharpness')->dict:
     "Metric 2.1 of a run's `model` on its training set, each ε cached in `run_dir/sharpness.json` under its configuration and weights"
     eps = [float(e) for e in eps]
@@ -354,8 +354,8 @@ def _joined(per:dict, eps:list, key:str)->dict:
                 provenance=dict(r0['provenance'], seconds=round(sum(r['provenance'].get('seconds', 0) for r in rs), 3)),
                 weights=r0['weights'], key=key)
 
-def dist_measure_sharpness(d:Dist|None, run_dir, model:nn.Module, data, eps=(1e-3, 5e-4), p:int|None=None, bn:str='running',
-                           chunk:int=EVAL_CHUNK, seed:int=0, subset:int|None=None, maxiter:int=10, method:str='fast',
+def dist_measure_sharpness(d:Dist|None, run_dir, model:nn.Module, data, eps=EPS, p:int|None=None, bn:str='running',
+                           chunk:int=EVAL_CHUNK, seed:int=0, subset:int|None=None, maxiter:int=MAXITER, method:str='fast',
                            force:bool=False)->dict:
     "`measure_sharpness` with f sharded over `d`'s ranks; rank 0 writes `run_dir/sharpness.json` (reused unless `force`)"
     kw = dict(eps=eps, p=p, bn=bn, chunk=chunk, seed=seed, subset=subset, maxiter=maxiter, method=method)

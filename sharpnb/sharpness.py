@@ -23,8 +23,12 @@ from .bn import eval_mode, preserved
 from .objective import FullBatch, EVAL_CHUNK, objective
 
 # %% auto #0
-__all__ = ['box', 'DenseSubspace', 'RandomSubspace', 'perturbed_fg', 'quadratic', 'fast_lbfgsb_ok', 'lbfgsb_box', 'SharpResult',
-           'eps_sharpness', 'quad_max', 'vertex_max', 'model_sharpness', 'naive_sharpness']
+__all__ = ['EPS', 'MAXITER', 'box', 'DenseSubspace', 'RandomSubspace', 'perturbed_fg', 'quadratic', 'fast_lbfgsb_ok',
+           'lbfgsb_box', 'SharpResult', 'eps_sharpness', 'quad_max', 'vertex_max', 'model_sharpness', 'naive_sharpness']
+
+# %% ../nbs/05_sharpness.ipynb #42c421ed
+EPS = (1e-3, 5e-4)   # the paper's two box sizes ε (Tables 3 and 4)
+MAXITER = 10         # the paper's L-BFGS-B iterations per solve
 
 # %% ../nbs/05_sharpness.ipynb #7911b665
 def box(xA:np.ndarray,   # A⁺x (float64, (p,)); x itself in the full space
@@ -204,7 +208,7 @@ def _lbfgsb_scipy(fun, y0, l, u, m, maxiter, maxls, maxfun):
 def lbfgsb_box(fun,                 # fun(y) -> (f, g) in float64, to be *minimised*
                y0:np.ndarray,       # start point (clipped into the box)
                l, u,                # bounds  # (d,)
-               maxiter:int=10,      # L-BFGS-B iterations
+               maxiter:int=MAXITER, # L-BFGS-B iterations
                m:int=10,            # memory (SciPy's maxcor)
                maxls:int=20,        # line-search steps per iteration
                maxfun:int=15000,    # evaluation limit
@@ -287,7 +291,7 @@ def _start(rule, u, g0, frac, seed):
     if rule == 'zero': return rule, np.zeros_like(u)
     raise SharpnbError(f"Unknown start rule {rule!r}; use 'corner', 'random', 'zero' or an array.")
 
-def _solve(C:_Centre, eps, maxiter=10, m=10, start='corner', frac=0.5, seed=0, method='fast', maxls=20, maxfun=15000):
+def _solve(C:_Centre, eps, maxiter=MAXITER, m=10, start='corner', frac=0.5, seed=0, method='fast', maxls=20, maxfun=15000):
     t, T = time.perf_counter(), C.T
     nfev0, fsec0 = T.nfev - 1, T.fsec                               # the centre counts for every ε
     u = box(C.xA, eps)                                              # Eq. 3  # (d,)
@@ -319,7 +323,7 @@ def eps_sharpness(f_and_grad,          # f_and_grad(x) -> (f, ∇f): NumPy in/ou
                   x,                   # the point (a minimiser), flat (n,): float64 np.ndarray or torch.Tensor
                   eps:float=1e-3,      # box size ε (Eq. 3)
                   A=None,              # None: full space (A = I_n); an (n, p) matrix; or a subspace operator
-                  maxiter:int=10,      # L-BFGS-B iterations (the paper: 10)
+                  maxiter:int=MAXITER, # L-BFGS-B iterations (the paper: 10)
                   m:int=10,            # L-BFGS-B memory
                   start='corner',      # 'corner', 'random', 'zero' or an explicit y0  # (p,)
                   frac:float=0.5,      # start='random': fraction of the box
@@ -347,13 +351,13 @@ def vertex_max(f_and_grad, x, u:np.ndarray, A=None)->float:
 # %% ../nbs/05_sharpness.ipynb #1426939f
 def model_sharpness(model:nn.Module,           # the network at a minimiser; its weights are restored afterwards
                     x:torch.Tensor|None=None, y:torch.Tensor|None=None,  # training inputs (as stored) and int64 labels, on the model's device
-                    eps=(1e-3, 5e-4),          # box sizes ε (the paper's two values)
+                    eps=EPS,                   # box sizes ε (the paper's two values)
                     p:int|None=None,           # None: full space (Table 3); else a random subspace of dim p (Table 4: 100)
                     seed:int=0,                # seed of A and of the subset
                     bn:str='running',          # BatchNorm policy: 'running' or 'batch' (the paper's Keras mode=2)
                     chunk:int=EVAL_CHUNK,      # rows per evaluation chunk (part of f when bn='batch')
                     subset:int|None=None,      # evaluate f on a seeded stratified subset of this many rows
-                    maxiter:int=10,            # L-BFGS-B iterations (the paper: 10)
+                    maxiter:int=MAXITER,       # L-BFGS-B iterations (the paper: 10)
                     prep=None,                 # stored rows -> float input (e.g. `Data.prep`)
                     start='corner',            # start-point rule (see above)
                     method:str='fast',         # L-BFGS-B driver: 'fast' or 'scipy'
@@ -399,7 +403,7 @@ def model_sharpness(model:nn.Module,           # the network at a minimiser; its
 def naive_sharpness(model:nn.Module, x:torch.Tensor, y:torch.Tensor,
                     eps:float=1e-3,      # box size ε
                     bs:int=1000,         # DataLoader batch size (the BN chunk when bn='batch')
-                    maxiter:int=10,      # L-BFGS-B iterations
+                    maxiter:int=MAXITER, # L-BFGS-B iterations
                     bn:str='running',    # BatchNorm policy, as in `model_sharpness`
                     prep=None,           # stored rows -> float input
                     start:str='corner',  # 'corner' (as `model_sharpness`) or 'zero'

@@ -19,6 +19,7 @@ from . import paper
 from .data import *
 from .train import *
 from .runs import *
+from .sharpness import EPS
 from .landscape import alpha_grid, parametric_curve, plot_parametric
 
 # %% auto #0
@@ -35,7 +36,7 @@ class StudyCfg:
     subset:int|None=10000      # stratified training subset (None: all rows)
     test_subset:int|None=None  # stratified test subset (None: all rows)
     seed:int=0                 # trial seed: both runs start from the same weights
-    eps:tuple=(1e-3, 5e-4)     # sharpness box sizes (Tables 3, 4)
+    eps:tuple=EPS              # sharpness box sizes (Tables 3, 4)
     sharp_bn:tuple=('batch', 'running')  # BN policies of the sharpness (see sharpnb.objective); 'batch' is the paper's
     grid:int=25                # α points of the parametric plot (Figure 3)
     device:str='auto'
@@ -177,7 +178,7 @@ def sharpness_table(res:dict)->str:
         lines.append(f"{label:34s}" + ''.join(f"{per['SB']['phi'][str(e)]:14.2f}{per['LB']['phi'][str(e)]:14.2f}" for e in eps))
         lines.append(f"{'   LB / SB':34s}" + ''.join(f"{'':14s}{per['LB']['phi'][str(e)] / per['SB']['phi'][str(e)]:13.1f}x" for e in eps))
     p = paper.TABLE3.get(res['study']['net'].upper())
-    if p and eps == [1e-3, 5e-4]:
+    if p and eps == list(EPS):
         lines.append(f"{'paper (5 trials, ' + paper.DATA[res['study']['net'].upper()] + ')':34s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>14s}" for m, sd in p))
     notes = [f"{bn}/{reg} ε={r['eps']:g}: {r['note']}" for bn, per in res['sharpness'].items() for reg, x in per.items()
              for r in x['results'] if r.get('note')]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .core import *
 from .train import SB
+from .sharpness import EPS, MAXITER
 from .runs import is_run, load_cfg, load_run, measure_hessian, measure_sharpness
 
 # %% auto #0
@@ -99,10 +100,10 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
               epochs:int|None=None,      # epoch budget per run (default: TrainCfg's)
               subset:int|None=None,      # stratified training subset (per seed)
               test_subset:int|None=None, # stratified test subset
-              eps=(1e-3, 5e-4),          # sharpness box sizes (Metric 2.1); () to skip
+              eps=EPS,                   # sharpness box sizes (Metric 2.1); () to skip
               sharp_bn:str='batch',      # BatchNorm policy of the sharpness (the paper's Keras mode=2)
               sharp_subset:int|None=None,# evaluate f on this many training rows
-              maxiter:int=10,            # L-BFGS-B iterations
+              maxiter:int=MAXITER,       # L-BFGS-B iterations
               curvature:bool=False,      # also the top Hessian eigenvalue (Lanczos)
               device:str|None=None, data_root=None, log=print)->dict:
     "Train (or resume) every (batch size, seed) run as a `sharpnb train` process, measure each, write sweep.json/.csv"
@@ -185,7 +186,7 @@ def cmd_sweep_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
     p.add_argument('--parallel', type=positive_int, default=1, help='training processes at a time')
     p.add_argument('--epochs', type=positive_int, help='epoch budget per run')
     p.add_argument('--subset', type=positive_int, help='stratified training subset'); p.add_argument('--test-subset', type=positive_int)
-    p.add_argument('--eps', type=float, nargs='*', default=[1e-3, 5e-4], help='sharpness box sizes (none: skip sharpness)')
+    p.add_argument('--eps', type=float, nargs='*', default=list(EPS), help='sharpness box sizes (none: skip sharpness)')
     p.add_argument('--sharp-bn', default='batch', choices=['running', 'batch'], help="BatchNorm policy of the sharpness (default: the paper's batch statistics)")
     p.add_argument('--sharp-subset', type=positive_int, help='evaluate the sharpness on this many training rows')
     p.add_argument('--maxiter', type=positive_int, default=10, help='L-BFGS-B iterations')
