@@ -582,7 +582,7 @@ def conv_summary(results_root='nbs/paper/results', profile:str='gpu-conv')->str|
     t2, rows = load_json(t2p), []
     for key, r in t2['result'].items():
         net, p = key.split('/')[0], paper.TABLE2.get(key.split('/')[0])
-        rows.append([f"ours: {r['net']} on {r['data']} ({r['n_train']:,} rows; SB {r['bs']['SB']}, LB {r['bs']['LB']}; {r['gap']['n']} seeds)",
+        rows.append([f"ours: {r['net']} on {r['data']} ({r['n_train']:,} rows; SB {r['bs']['SB']}, LB {r['bs']['LB']}; {r['gap']['n']} seeds; BN running statistics)",
                      *(pm(r[k]) + ' %' for k in ('train_SB', 'train_LB', 'test_SB', 'test_LB')), f"{r['gap']['mean']:+.2f} ± {r['gap']['se']:.2f}"])
         if p: rows.append([f'paper: {net} on {paper.DATA[net]}', *(f'{m:.2f} ± {s:.2f} %' for m, s in p), f'{p[2][0] - p[3][0]:+.2f}'])
     out = md_table(['Table 2', 'Train SB', 'Train LB', 'Test SB', 'Test LB', 'gap SB − LB (± SE)'], rows) + '\n\n' + evidence(t2)
