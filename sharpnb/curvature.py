@@ -102,7 +102,8 @@ def lanczos_eigs(
     t0, H, dev = time.perf_counter(), _Counted(hvp), like.device
     dt = like.dtype                                          # the basis in the HVP's precision: no conversions, half the traffic in float32
     q = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) if v0 is None else v0.detach().cpu().double()
-    rows = min(maxiter, n) + 1 if dev.type == 'cpu' else min(2 * k + 8, n + 1)   # CPU: untouched rows take no memory, so no copy ever
+    rows = min(maxiter, n) + 1                               # CPU: untouched rows take no memory, so no copy ever (up to 8 GiB
+    if dev.type != 'cpu' or rows * n * like.element_size() > 2**33: rows = min(2 * k + 8, n + 1)   # reserved, for strict overcommit)
     Q = torch.empty(rows, n, dtype=dt, device=dev)           # the basis (on a GPU grown by doubling)
     Q[0] = (q / q.norm()).to(device=dev, dtype=dt)
     a, b, conv, hist = [], [], False, []
