@@ -13,8 +13,8 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['COMMANDS', 'cmd_nets', 'cmd_data', 'cmd_train', 'cmd_restore', 'cmd_study', 'cmd_sharpness', 'cmd_hessian',
-           'cmd_measures', 'cmd_reproduce', 'cmd_sweep', 'cmd_parametric', 'cmd_bench', 'parser', 'main']
+__all__ = ['COMMANDS', 'cmd_nets', 'cmd_data', 'remedies_of', 'cmd_train', 'cmd_restore', 'cmd_study', 'cmd_sharpness',
+           'cmd_hessian', 'cmd_measures', 'cmd_reproduce', 'cmd_sweep', 'cmd_parametric', 'cmd_bench', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #f9a4f401
 def _print_json(obj): print(json.dumps(obj, indent=1, default=str))
@@ -35,6 +35,17 @@ def cmd_data(a):
     for r in rows:
         print(f"{r['name']:14s} {'available' if r['available'] else 'missing  '}  {r['where']}" + ('' if r['available'] else f"\n{'':26s}{r['how']}"))
 
+def _dist(a):
+    "The `Dist` of the parsed options and torchrun's environment (a single process when not under torchrun)"
+    from sharpnb.dist import dist_from_env
+    return dist_from_env(a.device or 'auto', a.sync_bn, a.dist_timeout)
+
+def remedies_of(a)->dict:
+    "The remedies spec (`sharpnb.remedies.remedies`) of `sharpnb train`'s parsed options: one option per keyword"
+    import inspect
+    from sharpnb.remedies import remedies
+    return remedies(**{k: getattr(a, k) for k in inspect.signature(remedies).parameters})
+
 def _train_cfg(a):
     from sharpnb.train import TrainCfg
     return TrainCfg(net=a.net.upper(), data=a.data, regime=a.regime.upper(), bs=a.bs, n_epochs=a.epochs, opt=a.opt, lr=a.lr,
@@ -43,13 +54,12 @@ def _train_cfg(a):
 
 def cmd_train(a):
     from sharpnb.runs import train_run
-    from sharpnb.remedies import remedy_spec
-    from sharpnb.dist import cli_dist, close_dist
-    cfg = _train_cfg(a)
-    d = cli_dist(a)                       # one process, or one rank of a torchrun job
+    from sharpnb.dist import close_dist
+    cfg, spec = _train_cfg(a), remedies_of(a)            # both checked before any work
+    d = _dist(a)                          # one process, or one rank of a torchrun job
     try:
         res = train_run(cfg, a.out, resume=a.resume, force=a.force, data_root=a.data_root,
-                        log=None if (a.json or not d.main) else print, quiet=a.quiet, remedies=remedy_spec(a) or None,
+                        log=None if (a.json or not d.main) else print, quiet=a.quiet, remedies=spec or None,
                         dist=d if d.world > 1 else None)
     finally: close_dist(d)
     if not d.main: return
@@ -75,8 +85,8 @@ def cmd_study(a):
 # %% ../nbs/09_cli.ipynb #9e254d85
 def cmd_sharpness(a):
     from sharpnb.runs import dist_measure_sharpness, load_run
-    from sharpnb.dist import cli_dist, close_dist
-    d = cli_dist(a)
+    from sharpnb.dist import close_dist
+    d = _dist(a)
     try:
         model, data, cfg = load_run(a.run_dir, device=str(d.device) if d.world > 1 else a.device, data_root=a.data_root)
         if d.main: check_writable(a.run_dir, 'the run directory, where sharpness.json is kept')   # before a minute of work
@@ -96,8 +106,8 @@ def cmd_sharpness(a):
 
 def cmd_hessian(a):
     from sharpnb.runs import load_run, measure_hessian
-    from sharpnb.dist import cli_dist, close_dist
-    d = cli_dist(a)
+    from sharpnb.dist import close_dist
+    d = _dist(a)
     try:
         model, data, cfg = load_run(a.run_dir, device=str(d.device) if d.world > 1 else a.device, data_root=a.data_root)
         if d.main: check_writable(a.run_dir, 'the run directory, where hessian.json is kept')
@@ -132,23 +142,61 @@ def cmd_reproduce(a):
           f"[{res['provenance']['seconds']:.0f}s on {res['provenance']['device_name']}]")
 
 def cmd_sweep(a):
-    from sharpnb.sweep import cmd_sweep as run_sweep_cmd
-    run_sweep_cmd(a)
+    from sharpnb.sweep import run_sweep, sweep_csv
+    res = run_sweep(a.net.upper(), a.data, a.bs, a.seeds, a.out, parallel=a.parallel, epochs=a.epochs, subset=a.subset,
+                    test_subset=a.test_subset, eps=a.eps, sharp_bn=a.sharp_bn, sharp_subset=a.sharp_subset, maxiter=a.maxiter,
+                    curvature=a.curvature, device=a.device, data_root=a.data_root, log=None if (a.json or a.quiet) else print)
+    if a.json: return _print_json(res)
+    print(sweep_csv(res['rows']).rstrip() + f"\n-> {Path(a.out)/'sweep.json'}, {Path(a.out)/'sweep.csv'}")
 
 def cmd_parametric(a):
-    from sharpnb.landscape import cmd_parametric as run_parametric
-    run_parametric(a)
+    from sharpnb.landscape import parametric_figure, parametric_table
+    curve = parametric_figure(a.sb_run, a.lb_run, a.out, grid=a.grid, curvilinear=a.curvilinear, bn=a.bn, chunk=a.chunk,
+                              bn_rows=a.bn_rows, log_loss=a.log_loss, device=a.device, data_root=a.data_root, force=a.force)
+    if a.json: return _print_json(curve)
+    print(parametric_table(curve) + f"\n{curve['seconds']:.1f}s\nfigure:  {a.out}\nresults: {Path(a.out).with_suffix('.json')}")
 
 def cmd_bench(a):
-    from sharpnb.suites import cmd_bench as run_bench
-    run_bench(a)
+    from sharpnb.suites import report, run_suite
+    kw = dict(rows=a.rows, test_rows=a.test_rows, net=a.net.upper(), data=a.data, epochs=a.epochs, bs=a.bs, seeds=a.seeds,
+              parallel=a.parallel, workers=a.workers, sb_run=a.sb_run, lb_run=a.lb_run, data_root=a.data_root, every=a.every)
+    res = run_suite(a.suite, a.device, tiny=a.tiny, reps=a.reps, out=a.out, force=a.force,
+                    log=None if (a.quiet or a.json) else (lambda s: print(s, file=sys.stderr, flush=True)),
+                    **{k: v for k, v in kw.items() if v is not None})
+    if a.json: return _print_json(res)
+    print(report(res) + (f"\n-> {a.out}" if a.out else ''))
+
 
 # %% ../nbs/09_cli.ipynb #92ac89c0
+def _dist_args(sp):
+    "The data-parallel options (used under torchrun)"
+    from sharpnb.dist import dist_from_env
+    sp.add_argument('--sync-bn', action='store_true',
+                    help='under torchrun: BatchNorm statistics of the whole global batch (default: per rank, ghost BN of bs/world rows)')
+    sp.add_argument('--dist-timeout', type=positive_float, default=default_of(dist_from_env, 'timeout_s'),
+                    help='under torchrun: seconds before a stalled collective fails')
+
+def _remedy_args(sp):
+    "One option per keyword of `sharpnb.remedies.remedies`"
+    from sharpnb.remedies import LR_RULES, remedies
+    D = lambda k: default_of(remedies, k)
+    g = sp.add_argument_group('remedies', 'paper Appendix E and later remedies (see sharpnb.remedies)')
+    g.add_argument('--augment', action='store_true', help='random flips, rotations up to 10 degrees and shifts up to 0.2 of the size (Table 6)')
+    g.add_argument('--conservative', type=float, metavar='LAMBDA', help='proximal training, Eq. 5, with this lambda (paper: 1e-3)')
+    g.add_argument('--inner', type=int, default=D('inner'), metavar='K', help=f"--conservative: optimizer iterations per batch (paper: {D('inner')})")
+    g.add_argument('--adversarial', type=float, metavar='EPS', help='FGSM adversarial training with this epsilon (0.5 clean + 0.5 adversarial loss)')
+    g.add_argument('--sam', type=float, metavar='RHO', help="SAM with radius RHO around the run's optimizer (Foret et al.: 0.05)")
+    g.add_argument('--asam', action='store_true', help='--sam: adaptive SAM, T_w = |w| + 0.01 (Kwon et al. use RHO = 0.5)')
+    g.add_argument('--m', type=int, metavar='M', help='--sam: m-sharpness, one perturbation per sub-batch of M rows')
+    g.add_argument('--ghost-bn', type=int, metavar='N', help='ghost batch norm over virtual batches of N rows (Hoffer et al.: 128)')
+    g.add_argument('--lr-scale', choices=LR_RULES, help='scale the lr by bs/256 (Goyal et al.) or its square root (Hoffer et al.)')
+    g.add_argument('--warmup', type=float, default=D('warmup'), metavar='EPOCHS', help='--lr-scale: linear warm-up from the base lr over EPOCHS epochs (Goyal et al.: 5)')
+    g.add_argument('--dynamic-bs', type=int, metavar='EPOCHS', help="dynamic sampling: grow the batch size geometrically from 256 to the run's over EPOCHS epochs")
+    g.add_argument('--train-longer', action='store_true', help="multiply the epoch budget by bs/256 (Hoffer et al.'s regime adaptation)")
+
 def _train_args(sp):
     from sharpnb.train import TrainCfg
     from sharpnb.instruments import InstrumentCfg
-    from sharpnb.remedies import remedy_args
-    from sharpnb.dist import dist_args
     D = lambda k: default_of(TrainCfg, k)
     sp.add_argument('--net', required=True, help='F1, F2, C1, C2, C3 or C4')
     sp.add_argument('--data', default=D('data'), help='mnist, fashion-mnist, cifar10, cifar100, timit')
@@ -172,11 +220,10 @@ def _train_args(sp):
     sp.add_argument('--instruments', type=positive_int, nargs='?', const=default_of(InstrumentCfg, 'every'), metavar='K',
                     help=f"read the training instruments every K optimizer steps (default K: {default_of(InstrumentCfg, 'every')}): "
                          "noise scale, gradient norm, λ_max, ADAM's λ_max(P⁻¹H) and its edge of stability, kept in history.json")
-    remedy_args(sp); dist_args(sp)
+    _remedy_args(sp); _dist_args(sp)
 
 def _sharpness_args(sp):
     from sharpnb.runs import measure_sharpness
-    from sharpnb.dist import dist_args
     D = lambda k: default_of(measure_sharpness, k)
     sp.add_argument('run_dir', help='run directory made by sharpnb train')
     sp.add_argument('--eps', type=positive_float, nargs='+', default=list(D('eps')), help='box sizes (paper: 1e-3 5e-4)')
@@ -189,11 +236,10 @@ def _sharpness_args(sp):
     sp.add_argument('--maxiter', type=positive_int, default=D('maxiter'), help='L-BFGS-B iterations (paper: 10)')
     sp.add_argument('--method', default=D('method'), choices=['fast', 'scipy'], help='L-BFGS-B driver')
     sp.add_argument('--device', default=None); sp.add_argument('--data-root')
-    dist_args(sp)
+    _dist_args(sp)
 
 def _hessian_args(sp):
     from sharpnb.runs import measure_hessian
-    from sharpnb.dist import dist_args
     D = lambda k: default_of(measure_hessian, k)
     sp.add_argument('run_dir')
     sp.add_argument('--k', type=positive_int, default=D('k'), help='number of top eigenvalues')
@@ -209,7 +255,7 @@ def _hessian_args(sp):
                     help='start vector: the gradient plus a seeded random vector (fewer products), or the random vector alone')
     sp.add_argument('--force', action='store_true', help='recompute even where hessian.json holds a result for these weights')
     sp.add_argument('--device', default=None); sp.add_argument('--data-root')
-    dist_args(sp)
+    _dist_args(sp)
 
 def _measures_args(sp):
     from sharpnb.measures import MEASURE_DEFAULTS
@@ -253,16 +299,63 @@ def _restore_args(sp):
     sp.add_argument('run_dir', help='run or study directory whose --force replacement was interrupted (it holds .replaced/)')
 
 def _sweep_args(sp):
-    from sharpnb.sweep import cmd_sweep_args
-    cmd_sweep_args(sp)
+    from sharpnb.sweep import run_sweep
+    D = lambda k: default_of(run_sweep, k)
+    sp.add_argument('--net', required=True, help='F1, F2, C1, C2, C3 or C4')
+    sp.add_argument('--data', default='fashion-mnist', help='mnist, fashion-mnist, cifar10, cifar100, timit, synthetic')
+    sp.add_argument('--bs', type=positive_int, nargs='+', required=True, help='batch sizes (Figure 4: from 256 up to 10%% of the data)')
+    sp.add_argument('--seeds', type=int, nargs='+', default=[0], help='trial seeds')
+    sp.add_argument('--parallel', type=positive_int, default=D('parallel'), help='training processes at a time')
+    sp.add_argument('--epochs', type=positive_int, help='epoch budget per run')
+    sp.add_argument('--subset', type=positive_int, help='stratified training subset'); sp.add_argument('--test-subset', type=positive_int)
+    sp.add_argument('--eps', type=float, nargs='*', default=list(D('eps')), help='sharpness box sizes (none: skip sharpness)')
+    sp.add_argument('--sharp-bn', default=D('sharp_bn'), choices=['running', 'batch'], help="BatchNorm policy of the sharpness (default: the paper's batch statistics)")
+    sp.add_argument('--sharp-subset', type=positive_int, help='evaluate the sharpness on this many training rows')
+    sp.add_argument('--maxiter', type=positive_int, default=D('maxiter'), help='L-BFGS-B iterations')
+    sp.add_argument('--curvature', action='store_true', help='also the top Hessian eigenvalue')
+    sp.add_argument('--out', required=True, help='sweep directory (one run directory per batch size and seed)')
+    sp.add_argument('--device', help='auto, cpu, cuda'); sp.add_argument('--data-root')
+    sp.add_argument('--quiet', action='store_true')
 
 def _parametric_args(sp):
-    from sharpnb.landscape import cmd_parametric_args
-    cmd_parametric_args(sp)
+    from sharpnb.landscape import BN_PATH_POLICIES, parametric_figure
+    D = lambda k: default_of(parametric_figure, k)
+    sp.add_argument('sb_run', metavar='SB_RUN', help='run directory of the small-batch minimiser (alpha = 0)')
+    sp.add_argument('lb_run', metavar='LB_RUN', help='run directory of the large-batch minimiser (alpha = 1)')
+    sp.add_argument('--grid', type=int_at_least(2, ' (a line needs two points)'), default=D('grid'), help='number of alpha values on [-1, 2] (Figure 3: 25)')
+    sp.add_argument('--curvilinear', action='store_true', help='the path sin(alpha pi/2) w_LB + cos(alpha pi/2) w_SB (Figure 7)')
+    sp.add_argument('--bn', default=D('bn'), choices=BN_PATH_POLICIES,
+                    help="BatchNorm statistics along the path: recompute (default), interpolate (shows the artefact), batch (the paper's code)")
+    sp.add_argument('--chunk', type=positive_int, default=D('chunk'), help='rows per evaluation chunk (with --bn batch: part of f)')
+    sp.add_argument('--bn-rows', type=positive_int, default=D('bn_rows'), help='training rows for --bn recompute')
+    sp.add_argument('--log-loss', action='store_true', help='logarithmic cross-entropy axis')
+    sp.add_argument('--out', required=True, help='figure file (.png, .pdf or .svg); the JSON is written next to it')
+    sp.add_argument('--device', default=D('device'), help='auto, cpu, cuda, cuda:N')
+    sp.add_argument('--data-root', help='data directory (default ~/.cache/sharpnb/data)')
+    sp.add_argument('--force', action='store_true', help='replace an existing figure and JSON')
 
 def _bench_args(sp):
-    from sharpnb.suites import bench_args
-    bench_args(sp)
+    from sharpnb.suites import SUITES, run_suite
+    sp.add_argument('--suite', required=True, choices=list(SUITES), help='which benchmark (one per process)')
+    sp.add_argument('--device', default=default_of(run_suite, 'device'), help='cpu or cuda')
+    sp.add_argument('--tiny', action='store_true', help='CI-sized problems (seconds)')
+    sp.add_argument('--reps', type=positive_int, help='timed rounds (default 5; 2 with --tiny)')
+    sp.add_argument('--rows', type=positive_int, help='training rows of the problem')
+    sp.add_argument('--test-rows', type=positive_int, help='test rows (train, parametric)')
+    sp.add_argument('--net', default='F1', help='network of the train suite (F1, F2, C1-C4)')
+    sp.add_argument('--data', default='fashion-mnist', help="data set, or 'synthetic' (random images of the network's input shape)")
+    sp.add_argument('--epochs', type=positive_int, help='train: epochs per timed call; others: epochs of the SB/LB pair trained here')
+    sp.add_argument('--bs', type=positive_int, nargs='+', help='batch sizes (train: instead of SB and LB; sweep; streaming: the DataLoader batch)')
+    sp.add_argument('--seeds', type=int, nargs='+', help='sweep: trial seeds')
+    sp.add_argument('--every', type=positive_int, help='instruments: steps between readings (default: the library default)')
+    sp.add_argument('--parallel', type=positive_int, default=2, help='sweep: processes at a time (also timed with 1)')
+    sp.add_argument('--workers', type=int, help='train: DataLoader workers of the baseline (default 0 on the CPU, 4 on a GPU)')
+    sp.add_argument('--sb-run', help='SB run directory (default: train a short pair here)')
+    sp.add_argument('--lb-run', help='LB run directory')
+    sp.add_argument('--data-root')
+    sp.add_argument('--out', help='write the JSON record here')
+    sp.add_argument('--force', action='store_true', help='replace an existing --out record')
+    sp.add_argument('--quiet', action='store_true', help='no per-round lines')
 
 COMMANDS = [  # (name, what it runs, its options, help)
     ('nets', cmd_nets, None, "Table 1: the paper's networks, their layers and parameter counts"),
@@ -304,7 +397,7 @@ def _link_problem(f)->str:
 def main(argv=None)->int:
     "Entry point of the `sharpnb` console script"
     a = parser().parse_args(argv)
-    try: a.fn(a)
+    try: a.fn(a); sys.stdout.flush()                # flushed here, so a reader that went away is met by the branch below
     except SaveFailed as e:                       # the work is done: print it before saying what could not be saved
         if e.result is not None: _print_json(e.result)
         print(f"sharpnb: error: {e}", file=sys.stderr); return 1
@@ -315,7 +408,7 @@ def main(argv=None)->int:
         if not (isinstance(e, getattr(tdist, 'DistError', ())) or any(s in str(e) for s in ('gloo', 'NCCL', 'Timed out'))): raise
         print(f"sharpnb: error: the torchrun processes lost each other ({str(e).splitlines()[0][:200]}): a rank did not start, stopped, "
               "or waited longer than --dist-timeout. Check every rank's log; a run continues with --resume.", file=sys.stderr); return 1
-    except BrokenPipeError:                       # e.g. `sharpnb nets | head`: before OSError, of which it is one
+    except BrokenPipeError:                       # `sharpnb nets | head -1`: before OSError, of which it is one
         import os; os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); return 0
     except OSError as e:                          # a read-only or full disk, a path that is a file: a message, not a traceback
         if (why := _link_problem(getattr(e, 'filename', None))):

@@ -23,7 +23,7 @@ from .objective import *
 
 # %% auto #0
 __all__ = ['Dist', 'init_dist', 'dist_from_env', 'close_dist', 'on_main', 'barrier', 'sync_buffers', 'shard_rows', 'DistFit',
-           'lb_speedup', 'lb_breakeven', 'amdahl', 'plot_lb_speedup', 'dist_args', 'cli_dist']
+           'lb_speedup', 'lb_breakeven', 'amdahl', 'plot_lb_speedup']
 
 # %% ../nbs/03a_dist.ipynb #ed713848
 @dataclass
@@ -187,15 +187,3 @@ def plot_lb_speedup(B_s:int=256, B_l:int=6000, epochs_ratio:float=2., sigmas=(0.
            title=f'Appendix C: B_s={B_s}, B_l={B_l}, LB epochs = {epochs_ratio:g}× SB')
     ax.legend(title='f_s(P) = 1/(1+σ(P−1))', fontsize=8)
     return fig
-
-# %% ../nbs/03a_dist.ipynb #d8597473
-def dist_args(p):
-    "Add the data-parallel options (used under torchrun) to the (sub)parser `p`"
-    p.add_argument('--sync-bn', action='store_true',
-                   help='under torchrun: BatchNorm statistics of the whole global batch (default: per rank, ghost BN of bs/world rows)')
-    p.add_argument('--dist-timeout', type=float, default=600., help='under torchrun: seconds before a stalled collective fails')
-    return p
-
-def cli_dist(a)->Dist:
-    "The `Dist` of parsed CLI arguments `a` and torchrun's environment"
-    return dist_from_env(getattr(a, 'device', None) or 'auto', getattr(a, 'sync_bn', False), getattr(a, 'dist_timeout', 600.))

@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/landscape.html.md"""
 
 # %% ../nbs/07_landscape.ipynb #9b09f0e1
 from __future__ import annotations
-import argparse, copy, io, json, math, time
+import copy, io, json, math, time
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +26,7 @@ from .runs import CACHE_FILES, RUN_FILES, is_run, load_cfg, load_run
 
 # %% auto #0
 __all__ = ['PATHS', 'BN_PATH_POLICIES', 'BN_ROWS', 'FIG_SUFFIXES', 'alpha_grid', 'path_coefs', 'recompute_bn', 'parametric_curve',
-           'plot_parametric', 'parametric_table', 'parametric_runs', 'cmd_parametric_args', 'cmd_parametric',
-           'naive_parametric']
+           'plot_parametric', 'parametric_table', 'parametric_runs', 'parametric_figure', 'naive_parametric']
 
 # %% ../nbs/07_landscape.ipynb #3ea13bf4
 PATHS = ('linear', 'curvilinear')
@@ -210,30 +209,20 @@ def parametric_runs(sb_dir,                  # run directory of the SB minimiser
     return parametric_curve(sb, lb, data, networks=nets, **kwargs)
 
 # %% ../nbs/07_landscape.ipynb #c2b7004e
-_grid_arg = int_at_least(2, ' (a line needs two points)')
-
 FIG_SUFFIXES = ('.png', '.pdf', '.svg')
 
-def cmd_parametric_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
-    "Add the arguments of `sharpnb parametric` to the (sub)parser `p`"
-    p.add_argument('sb_run', metavar='SB_RUN', help='run directory of the small-batch minimiser (alpha = 0)')
-    p.add_argument('lb_run', metavar='LB_RUN', help='run directory of the large-batch minimiser (alpha = 1)')
-    p.add_argument('--grid', type=_grid_arg, default=len(alpha_grid()), help='number of alpha values on [-1, 2] (Figure 3: 25)')
-    p.add_argument('--curvilinear', action='store_true', help='the path sin(alpha pi/2) w_LB + cos(alpha pi/2) w_SB (Figure 7)')
-    p.add_argument('--bn', default=default_of(parametric_curve, 'bn'), choices=BN_PATH_POLICIES,
-                   help="BatchNorm statistics along the path: recompute (default), interpolate (shows the artefact), batch (the paper's code)")
-    p.add_argument('--chunk', type=positive_int, default=default_of(parametric_curve, 'chunk'), help='rows per evaluation chunk (with --bn batch: part of f)')
-    p.add_argument('--bn-rows', type=positive_int, default=default_of(parametric_curve, 'bn_rows'), help='training rows for --bn recompute')
-    p.add_argument('--log-loss', action='store_true', help='logarithmic cross-entropy axis')
-    p.add_argument('--out', required=True, help='figure file (.png, .pdf or .svg); the JSON is written next to it')
-    p.add_argument('--device', default='auto', help='auto, cpu, cuda, cuda:N')
-    p.add_argument('--data-root', help='data directory (default ~/.cache/sharpnb/data)')
-    p.add_argument('--force', action='store_true', help='replace an existing figure and JSON')
-    return p
-
-def cmd_parametric(a)->dict:
-    "Run `sharpnb parametric`: compute the curve, write the figure and its JSON atomically, print a table or the JSON"
-    out = Path(a.out)
+def parametric_figure(sb_run, lb_run, out,
+                      grid:int=25,              # alpha values on [-1, 2] (Figure 3: 25)
+                      curvilinear:bool=False,   # the path of Figure 7
+                      bn:str='recompute',       # BN statistics along the path (BN_PATH_POLICIES)
+                      chunk:int=EVAL_CHUNK,     # rows per evaluation chunk
+                      bn_rows:int=BN_ROWS,      # training rows for bn='recompute'
+                      log_loss:bool=False,      # logarithmic cross-entropy axis
+                      device:str|None='auto', data_root=None,
+                      force:bool=False,         # replace an existing figure and JSON
+                     )->dict:
+    "The parametric curve between two runs, written as the figure `out` and its JSON beside it, atomically; returns the curve"
+    out = Path(out)
     if out.suffix.lower() not in FIG_SUFFIXES: raise SharpnbError(f"--out must name a figure file ending in {', '.join(FIG_SUFFIXES)}, got {out}.")
     js = out.with_suffix('.json')
     own = [p.name for p in (out, js) if p.name in RUN_FILES + CACHE_FILES] if is_run(out.parent) else []
@@ -242,18 +231,15 @@ def cmd_parametric(a)->dict:
     check_writable(out.parent, 'the folder of --out', names=[out.name, js.name])   # before the curve's minutes of work
     if out.is_dir() or js.is_dir(): raise SharpnbError(f"{out if out.is_dir() else js} is a directory; --out must name a figure file (nothing was changed).")
     there = [str(p) for p in (out, js) if p.exists()]
-    if there and not getattr(a, 'force', False):
+    if there and not force:
         raise SharpnbError(f"{' and '.join(there)} already exist{'s' if len(there) == 1 else ''}; use --force to replace (nothing was changed).")
-    curve = parametric_runs(a.sb_run, a.lb_run, device=getattr(a, 'device', None), data_root=getattr(a, 'data_root', None),
-                            alphas=alpha_grid(getattr(a, 'grid', 25)), path='curvilinear' if getattr(a, 'curvilinear', False) else 'linear',
-                            bn=getattr(a, 'bn', 'recompute'), chunk=getattr(a, 'chunk', EVAL_CHUNK), bn_rows=getattr(a, 'bn_rows', BN_ROWS))
-    fig = plot_parametric(curve, log_loss=getattr(a, 'log_loss', False))
+    curve = parametric_runs(sb_run, lb_run, device=device, data_root=data_root, alphas=alpha_grid(grid),
+                            path='curvilinear' if curvilinear else 'linear', bn=bn, chunk=chunk, bn_rows=bn_rows)
+    fig = plot_parametric(curve, log_loss=log_loss)
     buf = io.BytesIO(); fig.savefig(buf, format=out.suffix[1:].lower(), dpi=110, bbox_inches='tight'); plt.close(fig)
     try: save_json(curve, js); atomic_write_bytes(out, buf.getvalue())
     except OSError as e:                                                     # the disk filled during the work: the curve is still printed
         raise SaveFailed(f"the curve was computed but {e.filename or out} could not be written ({e.strerror or e}).", curve) from None
-    if getattr(a, 'json', False): print(json.dumps(curve, indent=1))
-    else: print(parametric_table(curve) + f"\n{curve['seconds']:.1f}s\nfigure:  {out}\nresults: {js}")
     return curve
 
 # %% ../nbs/07_landscape.ipynb #c75a4d7c

@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/remedies.html.md"""
 
 # %% ../nbs/04a_remedies.ipynb #81ac2f62
 from __future__ import annotations
-import argparse, math
+import math
 from contextlib import nullcontext
 from dataclasses import replace
 
@@ -23,7 +23,7 @@ from .train import *
 
 # %% auto #0
 __all__ = ['LR_RULES', 'affine_batch', 'augment', 'augment_tfm', 'conservative_step', 'fgsm', 'adversarial_step', 'dynamic_bs',
-           'SAM', 'sam_step', 'sam_opt', 'train_longer', 'scaled_lr', 'lr_schedule', 'remedy_args', 'remedy_spec',
+           'SAM', 'sam_step', 'sam_opt', 'train_longer', 'scaled_lr', 'lr_schedule', 'remedies', 'remedy_spec',
            'remedy_kwargs', 'fit_with_remedies']
 
 # %% ../nbs/04a_remedies.ipynb #e9930956
@@ -257,52 +257,49 @@ def lr_schedule(lr:float,              # base step size η0 (at base_bs)
 # %% ../nbs/04a_remedies.ipynb #fd94d898
 _SPEC_KEYS = ('augment', 'conservative', 'adversarial', 'sam', 'ghost_bn', 'lr_scale', 'dynamic_bs', 'train_longer')
 
-def remedy_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
-    "Add the remedies' options to the (sub)parser `p` (e.g. that of `sharpnb train`)"
-    g = p.add_argument_group('remedies', 'paper Appendix E and later remedies (see sharpnb.remedies)')
-    g.add_argument('--augment', action='store_true', help='random flips, rotations up to 10 degrees and shifts up to 0.2 of the size (Table 6)')
-    g.add_argument('--conservative', type=float, metavar='LAMBDA', help='proximal training, Eq. 5, with this lambda (paper: 1e-3)')
-    g.add_argument('--inner', type=int, default=3, metavar='K', help='--conservative: optimizer iterations per batch (paper: 3)')
-    g.add_argument('--adversarial', type=float, metavar='EPS', help='FGSM adversarial training with this epsilon (0.5 clean + 0.5 adversarial loss)')
-    g.add_argument('--sam', type=float, metavar='RHO', help='SAM with radius RHO around the run\'s optimizer (Foret et al.: 0.05)')
-    g.add_argument('--asam', action='store_true', help='--sam: adaptive SAM, T_w = |w| + 0.01 (Kwon et al. use RHO = 0.5)')
-    g.add_argument('--m', type=int, metavar='M', help='--sam: m-sharpness, one perturbation per sub-batch of M rows')
-    g.add_argument('--ghost-bn', type=int, metavar='N', help='ghost batch norm over virtual batches of N rows (Hoffer et al.: 128)')
-    g.add_argument('--lr-scale', choices=LR_RULES, help='scale the lr by bs/256 (Goyal et al.) or its square root (Hoffer et al.)')
-    g.add_argument('--warmup', type=float, default=0., metavar='EPOCHS', help='--lr-scale: linear warm-up from the base lr over EPOCHS epochs (Goyal et al.: 5)')
-    g.add_argument('--dynamic-bs', type=int, metavar='EPOCHS', help='dynamic sampling: grow the batch size geometrically from 256 to the run\'s over EPOCHS epochs')
-    g.add_argument('--train-longer', action='store_true', help='multiply the epoch budget by bs/256 (Hoffer et al.\'s regime adaptation)')
-    return p
+def remedies(augment:bool=False,             # Table 6 augmentation: flips, rotations, shifts
+             conservative:float|None=None,  # Eq. 5's lambda (paper: 1e-3)
+             inner:int=3,                   # conservative: optimizer iterations per batch (paper: 3)
+             adversarial:float|None=None,   # FGSM epsilon
+             sam:float|None=None,           # SAM radius rho (Foret et al.: 0.05)
+             asam:bool=False,               # adaptive SAM (Kwon et al.)
+             m:int|None=None,               # SAM's m-sharpness: one perturbation per sub-batch of m rows
+             ghost_bn:int|None=None,        # ghost batch norm over virtual batches of this many rows
+             lr_scale:str|None=None,        # 'linear' or 'sqrt' lr scaling by bs/256
+             warmup:float=0.,               # lr_scale: linear warm-up epochs
+             dynamic_bs:int|None=None,      # dynamic sampling: epochs to grow the batch from 256
+             train_longer:bool=False,       # epochs x bs/256
+            )->dict:
+    "The checked, JSON-able spec of these remedies (what config.json stores, and what `remedy_kwargs` takes)"
+    if asam and sam is None: raise SharpnbError("--asam needs --sam RHO (Kwon et al. use 0.5 for ASAM).")
+    if m is not None and sam is None: raise SharpnbError("--m (m-sharpness) needs --sam RHO.")
+    if warmup and not lr_scale: raise SharpnbError("--warmup warms up to a scaled lr: give --lr-scale linear or sqrt.")
+    a = {}
+    if augment: a['augment'] = dict(flip=0.5, rot=10., shift=0.2, interp='bilinear', fill='nearest')
+    if conservative is not None: a['conservative'] = dict(lam=conservative, inner=inner, opt_state='carried across batches')
+    if adversarial is not None: a['adversarial'] = dict(eps=adversarial, alpha=0.5, attack='FGSM')
+    if sam is not None: a['sam'] = dict(rho=sam, adaptive=bool(asam), eta=0.01, m=m)
+    if ghost_bn is not None: a['ghost_bn'] = dict(n=ghost_bn)
+    if lr_scale: a['lr_scale'] = dict(rule=lr_scale, base_bs=SB_BS, warmup=float(warmup))
+    if dynamic_bs is not None: a['dynamic_bs'] = dict(bs0=SB_BS, n_ramp=dynamic_bs)
+    if train_longer: a['train_longer'] = dict(base_bs=SB_BS)
+    return remedy_spec(a)
 
-def remedy_spec(args)->dict:
-    "The active remedies of `args` (a Namespace from `remedy_args`, or a stored spec) as a checked, JSON-able dict"
-    if isinstance(args, dict):
-        bad = set(args) - set(_SPEC_KEYS)
-        if bad: raise SharpnbError(f"Unknown remedies {sorted(bad)} in the run configuration; known: {list(_SPEC_KEYS)}.")
-        a = {k: dict(v) for k, v in args.items()}
-    else:
-        v = lambda k, d=None: getattr(args, k, d)
-        if v('asam') and v('sam') is None: raise SharpnbError("--asam needs --sam RHO (Kwon et al. use 0.5 for ASAM).")
-        if v('m') is not None and v('sam') is None: raise SharpnbError("--m (m-sharpness) needs --sam RHO.")
-        if v('warmup', 0) and not v('lr_scale'): raise SharpnbError("--warmup warms up to a scaled lr: give --lr-scale linear or sqrt.")
-        a = {}
-        if v('augment'): a['augment'] = dict(flip=0.5, rot=10., shift=0.2, interp='bilinear', fill='nearest')
-        if v('conservative') is not None: a['conservative'] = dict(lam=v('conservative'), inner=v('inner', 3), opt_state='carried across batches')
-        if v('adversarial') is not None: a['adversarial'] = dict(eps=v('adversarial'), alpha=0.5, attack='FGSM')
-        if v('sam') is not None: a['sam'] = dict(rho=v('sam'), adaptive=bool(v('asam')), eta=0.01, m=v('m'))
-        if v('ghost_bn') is not None: a['ghost_bn'] = dict(n=v('ghost_bn'))
-        if v('lr_scale'): a['lr_scale'] = dict(rule=v('lr_scale'), base_bs=SB_BS, warmup=float(v('warmup', 0)))
-        if v('dynamic_bs') is not None: a['dynamic_bs'] = dict(bs0=SB_BS, n_ramp=v('dynamic_bs'))
-        if v('train_longer'): a['train_longer'] = dict(base_bs=SB_BS)
+def remedy_spec(spec:dict)->dict:
+    "`spec` (made by `remedies`, or read from a config.json) checked: known remedies, one training step, sizes >= 1"
+    if not isinstance(spec, dict): raise SharpnbError(f"A remedies spec is a dict made by sharpnb.remedies.remedies(...), got {type(spec).__name__}.")
+    bad = set(spec) - set(_SPEC_KEYS)
+    if bad: raise SharpnbError(f"Unknown remedies {sorted(bad)} in the run configuration; known: {list(_SPEC_KEYS)}.")
+    a = {k: dict(v) for k, v in spec.items()}
     steps = [k for k in ('conservative', 'adversarial', 'sam') if k in a]
     if len(steps) > 1: raise SharpnbError(f"--{' and --'.join(steps)} each replace the training step; use one of them.")
     if 'ghost_bn' in a and a['ghost_bn']['n'] < 1: raise SharpnbError(f"--ghost-bn must be >= 1 rows, got {a['ghost_bn']['n']}.")
     if 'sam' in a and a['sam']['m'] is not None and a['sam']['m'] < 1: raise SharpnbError(f"--m must be >= 1 rows, got {a['sam']['m']}.")
     return a
 
-def remedy_kwargs(args, model:nn.Module, data:Data, cfg:TrainCfg)->dict:
-    "dict(tfm, step, bs_at, lr_at, opt, model, cfg, remedies) for `fit`, from `args` (Namespace or stored spec); may change `model` in place"
-    spec = remedy_spec(args)
+def remedy_kwargs(spec:dict, model:nn.Module, data:Data, cfg:TrainCfg)->dict:
+    "dict(tfm, step, bs_at, lr_at, opt, model, cfg, remedies) for `fit`, from a remedies `spec`; may change `model` in place"
+    spec = remedy_spec(spec)
     bs = batch_size(cfg, data.n_train)
     kw = dict(tfm=None, step=plain_step, bs_at=None, lr_at=None, opt=None, model=model, cfg=cfg, remedies=spec)
     if 'train_longer' in spec: kw['cfg'] = replace(cfg, n_epochs=train_longer(cfg.n_epochs, bs, spec['train_longer']['base_bs']))
@@ -321,7 +318,7 @@ def remedy_kwargs(args, model:nn.Module, data:Data, cfg:TrainCfg)->dict:
     if 'dynamic_bs' in spec: kw['bs_at'] = dynamic_bs(min(spec['dynamic_bs']['bs0'], bs), bs, spec['dynamic_bs']['n_ramp'])
     return kw
 
-def fit_with_remedies(model:nn.Module, data:Data, cfg:TrainCfg, args, **fit_kw)->list:
-    "`fit` with the remedies of `args` (Namespace from `remedy_args`, or a stored spec); returns the history"
-    kw = remedy_kwargs(args, model, data, cfg)
+def fit_with_remedies(model:nn.Module, data:Data, cfg:TrainCfg, spec:dict, **fit_kw)->list:
+    "`fit` with the remedies of `spec` (made by `remedies`, or stored); returns the history"
+    kw = remedy_kwargs(spec, model, data, cfg)
     return fit(kw['model'], data, kw['cfg'], tfm=kw['tfm'], step=kw['step'], opt=kw['opt'], bs_at=kw['bs_at'], lr_at=kw['lr_at'], **fit_kw)

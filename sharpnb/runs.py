@@ -26,9 +26,10 @@ from .curvature import hessian_report
 from .instruments import Instruments, InstrumentCfg
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'CACHE_FILES', 'SHARPNESS_SCHEMA', 'MEASURES_SCHEMA', 'is_run', 'load_cfg', 'interrupted', 'restore_run',
-           'run_lock', 'train_run', 'load_run', 'read_cache', 'merge_json', 'cached', 'sharpness_key',
-           'measure_sharpness', 'dist_measure_sharpness', 'hessian_key', 'measure_hessian', 'run_measures']
+__all__ = ['RUN_FILES', 'CACHE_FILES', 'SHARPNESS_SCHEMA', 'MEASURES_SCHEMA', 'is_run', 'cfg_from_json', 'load_cfg',
+           'interrupted', 'restore_run', 'run_lock', 'train_run', 'load_run', 'read_cache', 'merge_json', 'cached',
+           'sharpness_key', 'measure_sharpness', 'dist_measure_sharpness', 'hessian_key', 'measure_hessian',
+           'run_measures']
 
 # %% ../nbs/06b_runs.ipynb #59f22f33
 RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'result.json', 'weights.json', 'ckpt']
@@ -42,7 +43,8 @@ def is_run(path)->bool:
     except (OSError, ValueError, UnicodeDecodeError): return False
     return isinstance(d, dict) and d.get('sharpnb_run') == 1
 
-def _cfg_from_json(d:dict)->TrainCfg:
+def cfg_from_json(d:dict)->TrainCfg:
+    "The `TrainCfg` of a JSON dict (config.json's `cfg`), checked; another version's keys are refused"
     names = {f.name for f in fields(TrainCfg)}
     unknown = set(d) - names
     if unknown: raise SharpnbError(f"config.json has unknown keys {sorted(unknown)}; it was written by another sharpnb version.")
@@ -60,7 +62,7 @@ def load_cfg(run_dir)->TrainCfg:
     d = load_json(run_dir/'config.json')
     if not isinstance(d, dict) or d.get('sharpnb_run') != 1 or 'cfg' not in d:
         raise SharpnbError(f"{run_dir}/config.json is not a sharpnb run configuration.")
-    return _cfg_from_json(d['cfg'])
+    return cfg_from_json(d['cfg'])
 
 def _prepare_dir(out:Path, cfg:TrainCfg, resume:bool, force:bool, remedies:dict|None=None):
     "Check `out` for an existing run: 'new', 'resume' or 'done'; refuse to clobber"
@@ -131,7 +133,7 @@ def run_lock(out):
 
 def train_run(cfg:TrainCfg, out, resume:bool=False, force:bool=False, data_root=None,
               data:Data|None=None, tfm=None, step=plain_step, log=None, quiet:bool=False, progress=None,
-              remedies:dict|None=None,   # remedies spec (sharpnb.remedies.remedy_spec), stored with the run
+              remedies:dict|None=None,   # remedies spec (made by sharpnb.remedies.remedies), stored with the run
               dist=None,                 # sharpnb.dist.Dist (torchrun): DDP over its ranks, rank 0 writes (None: this process alone)
               )->dict:
     "Train `cfg` into the run directory `out` (resuming or refusing to clobber); returns the result dict"

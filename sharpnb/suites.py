@@ -6,7 +6,7 @@ Docs: https://sharpnb.github.io/sharpnb/suites.html.md"""
 
 # %% ../nbs/08d_suites.ipynb #sui00003
 from __future__ import annotations
-import argparse, copy, json, math, os, statistics, sys, tempfile, time
+import copy, json, math, os, statistics, sys, tempfile, time
 from dataclasses import replace
 from pathlib import Path
 
@@ -30,8 +30,7 @@ from .bench import *
 
 # %% auto #0
 __all__ = ['SUITES', 'PerSample', 'naive_train', 'epoch_flops', 'bench_train', 'bench_sharpness', 'bench_hessian',
-           'bench_parametric', 'bench_sweep', 'bench_instruments', 'peak_memory', 'bench_streaming', 'run_suite',
-           'bench_args', 'cmd_bench']
+           'bench_parametric', 'bench_sweep', 'bench_instruments', 'peak_memory', 'bench_streaming', 'run_suite']
 
 # %% ../nbs/08d_suites.ipynb #e0601c21
 class PerSample(torch.utils.data.Dataset):
@@ -492,6 +491,7 @@ def run_suite(suite:str,          # one of SUITES
               log=None, **kw)->dict:
     "Run benchmark `suite` on `device`: the JSON-able record (problem, answers, times, ratios, limits, targets, load, provenance)"
     if suite not in SUITES: raise SharpnbError(f"Unknown suite {suite!r}; use one of {', '.join(SUITES)}.")
+    if kw.get('net', 'F1') not in NETS: raise SharpnbError(f"Unknown network {kw['net']!r}. The paper's networks are {', '.join(NETS)}.")
     dev = get_device(device)
     reps = reps or (2 if tiny else 5)
     if reps < 1: raise SharpnbError(f"--reps must be a positive integer, got {reps}.")
@@ -508,41 +508,4 @@ def run_suite(suite:str,          # one of SUITES
     res['load'] = dict(before=load0, after=os.getloadavg(), cpus=os.cpu_count())
     res['provenance'] = provenance(dev, seconds=time.perf_counter() - t0)
     if out: save_json(res, out)
-    return res
-
-# %% ../nbs/08d_suites.ipynb #24c0b4ed
-def bench_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
-    "Add the arguments of `sharpnb bench` to the (sub)parser `p`"
-    p.add_argument('--suite', required=True, choices=list(SUITES), help='which benchmark (one per process)')
-    p.add_argument('--device', default='cpu', help='cpu or cuda')
-    p.add_argument('--tiny', action='store_true', help='CI-sized problems (seconds)')
-    p.add_argument('--reps', type=positive_int, help='timed rounds (default 5; 2 with --tiny)')
-    p.add_argument('--rows', type=positive_int, help='training rows of the problem')
-    p.add_argument('--test-rows', type=positive_int, help='test rows (train, parametric)')
-    p.add_argument('--net', default='F1', help='network of the train suite (F1, F2, C1-C4)')
-    p.add_argument('--data', default='fashion-mnist', help="data set, or 'synthetic' (random images of the network's input shape)")
-    p.add_argument('--epochs', type=positive_int, help='train: epochs per timed call; others: epochs of the SB/LB pair trained here')
-    p.add_argument('--bs', type=positive_int, nargs='+', help='batch sizes (train: instead of SB and LB; sweep; streaming: the DataLoader batch)')
-    p.add_argument('--seeds', type=int, nargs='+', help='sweep: trial seeds')
-    p.add_argument('--every', type=positive_int, help='instruments: steps between readings (default: the library default)')
-    p.add_argument('--parallel', type=positive_int, default=2, help='sweep: processes at a time (also timed with 1)')
-    p.add_argument('--workers', type=int, help='train: DataLoader workers of the baseline (default 0 on the CPU, 4 on a GPU)')
-    p.add_argument('--sb-run', help='SB run directory (default: train a short pair here)')
-    p.add_argument('--lb-run', help='LB run directory')
-    p.add_argument('--data-root')
-    p.add_argument('--out', help='write the JSON record here')
-    p.add_argument('--force', action='store_true', help='replace an existing --out record')
-    p.add_argument('--quiet', action='store_true', help='no per-round lines')
-    return p
-
-def cmd_bench(a)->dict:
-    "Run `sharpnb bench`: one suite, printed as a report or as JSON"
-    kw = dict(rows=a.rows, test_rows=a.test_rows, net=a.net.upper(), data=a.data, epochs=a.epochs, bs=a.bs, seeds=a.seeds,
-              parallel=a.parallel, workers=a.workers, sb_run=a.sb_run, lb_run=a.lb_run, data_root=a.data_root, every=a.every)
-    if a.net.upper() not in NETS: raise SharpnbError(f"Unknown network {a.net!r}. The paper's networks are {', '.join(NETS)}.")
-    quiet = a.quiet or getattr(a, 'json', False)
-    res = run_suite(a.suite, a.device, tiny=a.tiny, reps=a.reps, out=a.out, force=a.force,
-                    log=None if quiet else (lambda s: print(s, file=sys.stderr, flush=True)),
-                    **{k: v for k, v in kw.items() if v is not None})
-    print(json.dumps(res, indent=1, default=str) if getattr(a, 'json', False) else report(res) + (f"\n-> {a.out}" if a.out else ''))
     return res

@@ -1,4 +1,4 @@
-"""Reproduces Figure 4's data: a batch-size × seed sweep run as separate `sharpnb train` processes, resumable, with accuracy and sharpness in one tidy table
+"""Reproduces Figure 4's data: a batch-size × seed sweep, one training process per run, resumable, with accuracy and sharpness in one tidy table
 
 Docs: https://sharpnb.github.io/sharpnb/sweep.html.md"""
 
@@ -6,21 +6,20 @@ Docs: https://sharpnb.github.io/sharpnb/sweep.html.md"""
 
 # %% ../nbs/08b_sweep.ipynb #d31addb2
 from __future__ import annotations
-import argparse, csv, io, json, subprocess, sys, time
+import csv, io, json, subprocess, sys, time
 from dataclasses import asdict, replace
 from pathlib import Path
 
 from .core import *
-from .train import SB
+from .train import SB, TrainCfg
 from .sharpness import EPS, MAXITER
-from .runs import is_run, load_cfg, load_run, measure_hessian, measure_sharpness
+from .runs import cfg_from_json, is_run, load_cfg, load_run, measure_hessian, measure_sharpness, train_run
 
 # %% auto #0
-__all__ = ['SWEEP_COLS', 'SWEEP_MARK', 'run_name', 'gpu_for', 'train_argv', 'run_sweep', 'sweep_csv', 'cmd_sweep_args',
-           'cmd_sweep']
+__all__ = ['SWEEP_COLS', 'SWEEP_MARK', 'run_name', 'gpu_for', 'point_cfg', 'train_point', 'run_sweep', 'sweep_csv']
 
 # %% ../nbs/08b_sweep.ipynb #3e959dca
-_MAIN = 'import sys; from sharpnb.cli import main; sys.exit(main(sys.argv[1:]))'   # `sharpnb` with this Python
+_WORKER = 'import sys; from sharpnb.sweep import train_point; sys.exit(train_point(sys.argv[1]))'   # one run, with this Python
 
 def run_name(bs:int, seed:int)->str:
     "The run directory name of one sweep point"
@@ -32,16 +31,25 @@ def gpu_for(device:str|None, i:int, n_gpus:int|None=None)->str|None:
     n = torch.cuda.device_count() if n_gpus is None else n_gpus
     return f'cuda:{i % n}' if n > 1 and device in (None, 'auto', 'cuda') else device
 
-def train_argv(net:str, data:str, bs:int, seed:int, run_dir, epochs:int|None=None, subset:int|None=None,
-               test_subset:int|None=None, device:str|None=None, data_root=None, extra=())->list:
-    "The `sharpnb train` command line (run with this Python) of one sweep point"
-    a = [sys.executable, '-c', _MAIN, 'train', '--net', net, '--data', data, '--bs', str(bs), '--seed', str(seed),
-         '--out', str(run_dir), '--resume', '--quiet']
-    for k, v in (('--epochs', epochs), ('--subset', subset), ('--test-subset', test_subset), ('--device', device), ('--data-root', data_root)):
-        if v is not None: a += [k, str(v)]
-    return a + list(map(str, extra))
+def point_cfg(net:str, data:str, bs:int, seed:int, epochs:int|None=None, subset:int|None=None, test_subset:int|None=None,
+              device:str|None=None)->TrainCfg:
+    "The `TrainCfg` of one sweep point: `sharpnb train`'s defaults (`SB`) with the point's network, data, batch size and seed"
+    return replace(SB, net=net, data=data, bs=bs, seed=seed, subset=subset, test_subset=test_subset,
+                   **({'n_epochs': epochs} if epochs else {}), **({'device': device} if device else {}))
+
+def train_point(spec:str)->int:
+    "Body of one sweep process: train or resume the run of the JSON `spec` {cfg, out, data_root}; 0, or 2 after printing the error"
+    s = json.loads(spec)
+    try: train_run(cfg_from_json(s['cfg']), s['out'], resume=True, data_root=s['data_root'], log=print, quiet=True)
+    except SharpnbError as e: print(f"sharpnb: error: {e}", file=sys.stderr); return 2
+    return 0
+
 
 # %% ../nbs/08b_sweep.ipynb #ffed10a1
+def _point_argv(cfg:TrainCfg, rd:Path, data_root=None)->list:
+    "The command line of one sweep point's process: this Python, `train_point`, and the point's JSON spec"
+    return [sys.executable, '-c', _WORKER, json.dumps(dict(cfg=asdict(cfg), out=str(rd), data_root=None if data_root is None else str(data_root)))]
+
 def _tail(path, n=2000)->str:
     try: return Path(path).read_text(errors='replace')[-n:]
     except OSError: return ''
@@ -61,7 +69,7 @@ def _train_all(jobs:list, parallel:int, logs:Path, log=None)->dict:
             while todo and len(running) < parallel:
                 name, argv = todo.pop(0)
                 f = open(logs/f'{name}.log', 'ab')          # appended: an earlier sweep's log of this run is kept
-                f.write(f"== sharpnb sweep: {' '.join(map(str, argv[3:]))}\n".encode()); f.flush()
+                f.write(f"== sharpnb sweep: {argv[-1]}\n".encode()); f.flush()
                 running[name] = (subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent), f)
                 if log: log(f"started {name}")
             for name, (p, f) in list(running.items()):
@@ -85,7 +93,7 @@ SWEEP_COLS = ['net', 'data', 'bs', 'seed', 'status', 'n_epochs', 'train_loss', '
 def _other_cfg(rd:Path, net, data, bs, seed, epochs, subset, test_subset)->str:
     "Why the run already in `rd` is not this sweep point's ('' if it is, or if there is none yet): a cached run must match"
     if not (rd/'config.json').exists(): return ''
-    want = replace(SB, net=net, data=data, bs=bs, seed=seed, subset=subset, test_subset=test_subset, **({'n_epochs': epochs} if epochs else {}))
+    want = point_cfg(net, data, bs, seed, epochs, subset, test_subset)
     try: have = load_cfg(rd)
     except SharpnbError as e: return str(e)
     diff = {k: (getattr(have, k), v) for k, v in asdict(want).items() if k != 'device' and getattr(have, k) != v}
@@ -106,7 +114,7 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
               maxiter:int=MAXITER,       # L-BFGS-B iterations
               curvature:bool=False,      # also the top Hessian eigenvalue (Lanczos)
               device:str|None=None, data_root=None, log=print)->dict:
-    "Train (or resume) every (batch size, seed) run as a `sharpnb train` process, measure each, write sweep.json/.csv"
+    "Train (or resume) every (batch size, seed) run in its own process, measure each, write sweep.json/.csv"
     out = Path(out)
     if out.exists() and not out.is_dir(): raise SharpnbError(f"--out {out} exists and is not a directory (nothing was changed).")
     foreign = [q.name for q in out.iterdir() if not is_run(q)] if out.is_dir() else []      # sharpnb's own runs may wait there
@@ -126,7 +134,7 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
                            + '\n'.join(f"--- {n}: {w}" for n, w in mixed.items()))
     save_json(dict(sharpnb_sweep=1), out/SWEEP_MARK)
     todo = [(b, s) for b, s in pts if run_name(b, s) not in mixed and not (out/run_name(b, s)/'result.json').exists()]
-    jobs = [(run_name(b, s), train_argv(net, data, b, s, out/run_name(b, s), epochs, subset, test_subset, gpu_for(device, i), data_root))
+    jobs = [(run_name(b, s), _point_argv(point_cfg(net, data, b, s, epochs, subset, test_subset, gpu_for(device, i)), out/run_name(b, s), data_root))
             for i, (b, s) in enumerate(todo)]
     if log: log(f"sweep {net} on {data}: {len(pts)} runs, {len(pts) - len(jobs)} complete, {len(jobs)} to train ({parallel} at a time)")
     done = _train_all(jobs, parallel, out/'logs', log)
@@ -175,32 +183,3 @@ def sweep_csv(rows:list)->str:
     buf = io.StringIO(); w = csv.DictWriter(buf, SWEEP_COLS + extra, lineterminator='\n')
     w.writeheader(); w.writerows(rows)
     return buf.getvalue()
-
-# %% ../nbs/08b_sweep.ipynb #e59230ac
-def cmd_sweep_args(p:argparse.ArgumentParser)->argparse.ArgumentParser:
-    "Add the arguments of `sharpnb sweep` to the (sub)parser `p`"
-    p.add_argument('--net', required=True, help='F1, F2, C1, C2, C3 or C4')
-    p.add_argument('--data', default='fashion-mnist', help='mnist, fashion-mnist, cifar10, cifar100, timit, synthetic')
-    p.add_argument('--bs', type=positive_int, nargs='+', required=True, help='batch sizes (Figure 4: from 256 up to 10%% of the data)')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0], help='trial seeds')
-    p.add_argument('--parallel', type=positive_int, default=1, help='training processes at a time')
-    p.add_argument('--epochs', type=positive_int, help='epoch budget per run')
-    p.add_argument('--subset', type=positive_int, help='stratified training subset'); p.add_argument('--test-subset', type=positive_int)
-    p.add_argument('--eps', type=float, nargs='*', default=list(EPS), help='sharpness box sizes (none: skip sharpness)')
-    p.add_argument('--sharp-bn', default='batch', choices=['running', 'batch'], help="BatchNorm policy of the sharpness (default: the paper's batch statistics)")
-    p.add_argument('--sharp-subset', type=positive_int, help='evaluate the sharpness on this many training rows')
-    p.add_argument('--maxiter', type=positive_int, default=10, help='L-BFGS-B iterations')
-    p.add_argument('--curvature', action='store_true', help='also the top Hessian eigenvalue')
-    p.add_argument('--out', required=True, help='sweep directory (one run directory per batch size and seed)')
-    p.add_argument('--device', help='auto, cpu, cuda'); p.add_argument('--data-root')
-    p.add_argument('--quiet', action='store_true')
-    return p
-
-def cmd_sweep(a)->dict:
-    "Run `sharpnb sweep`: train and measure every run, print the table or the JSON"
-    res = run_sweep(a.net.upper(), a.data, a.bs, a.seeds, a.out, parallel=a.parallel, epochs=a.epochs, subset=a.subset,
-                    test_subset=a.test_subset, eps=a.eps, sharp_bn=a.sharp_bn, sharp_subset=a.sharp_subset, maxiter=a.maxiter,
-                    curvature=a.curvature, device=a.device, data_root=a.data_root, log=None if (a.json or a.quiet) else print)
-    if getattr(a, 'json', False): print(json.dumps(res, indent=1)); return res
-    print(sweep_csv(res['rows']).rstrip() + f"\n-> {Path(a.out)/'sweep.json'}, {Path(a.out)/'sweep.csv'}")
-    return res

@@ -1,5 +1,6 @@
 "End-to-end parametric plot (Figures 3 and 7) on real Fashion-MNIST at tiny size: two runs made by the `sharpnb train` CLI, then `parametric_runs`, `plot_parametric` and the `sharpnb parametric` command."
-import argparse, json, os
+import json, os
+from pathlib import Path
 import pytest, torch
 from conftest import sharpnb, needs_fmnist
 from sharpnb.core import *
@@ -57,6 +58,12 @@ def _subparser():
     "The CLI's parser, with its `parametric` subcommand"
     from sharpnb.cli import parser
     return parser()
+
+def cmd_parametric(a):
+    "`sharpnb parametric` with parsed options `a`; returns the curve it wrote"
+    from sharpnb.cli import cmd_parametric as cmd
+    cmd(a)
+    return load_json(a.out.with_suffix('.json') if isinstance(a.out, Path) else Path(a.out).with_suffix('.json'))
 
 @needs_fmnist
 def test_parametric_command(runs, tmp_path, capsys):

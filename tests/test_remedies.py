@@ -1,5 +1,5 @@
 "End-to-end checks of sharpnb.remedies at tiny size: every CLI remedy through `fit` on a paper network, exact resume, real Fashion-MNIST images, CUDA with bf16 autocast."
-import argparse, copy, json, math
+import copy, json, math
 from dataclasses import replace
 import pytest, torch
 import torch.nn.functional as F
@@ -26,17 +26,21 @@ def _train_subparser():
     from sharpnb.cli import parser
     return parser()
 
+def _spec(argv):
+    "The remedies spec that `sharpnb train ARGV` builds"
+    from sharpnb.cli import remedies_of
+    return remedies_of(_train_subparser().parse_args(['train', '--net', 'C1', '--out', 'x', *argv]))
+
 ALL = ['--augment', '--sam', '0.05', '--asam', '--m', '32', '--ghost-bn', '128', '--lr-scale', 'sqrt', '--warmup', '5',
        '--dynamic-bs', '10', '--train-longer']
 
 def test_remedy_options_fit_the_train_subcommand():
-    a = _train_subparser().parse_args(['train', '--net', 'C1', '--out', 'x', *ALL])
-    spec = remedy_spec(a)
+    spec = _spec(ALL)
     assert set(spec) == {'augment', 'sam', 'ghost_bn', 'lr_scale', 'dynamic_bs', 'train_longer'}
     assert spec['sam'] == dict(rho=0.05, adaptive=True, eta=0.01, m=32)
     assert json.loads(json.dumps(spec)) == spec and remedy_spec(json.loads(json.dumps(spec))) == spec
     with pytest.raises(SharpnbError, match='use one of them'):
-        remedy_spec(_train_subparser().parse_args(['train', '--net', 'C1', '--out', 'x', '--adversarial', '0.1', '--sam', '0.1']))
+        _spec(['--adversarial', '0.1', '--sam', '0.1'])
 
 IMGS = dict(n=128, n_cls=3, shape=(1, 8, 8))
 CASES = [[], ['--augment'], ['--conservative', '1e-3'], ['--adversarial', '0.03'], ['--sam', '0.05'], ['--sam', '0.5', '--asam', '--m', '8'],
@@ -47,7 +51,7 @@ def test_each_remedy_trains_a_paper_network(argv):
     "C1 (conv + BN + dropout) on 8x8 images through `fit`: finite losses, the full budget, weights that moved"
     data = synth_classification(**IMGS)
     cfg = replace(SB, net='C1', bs=32, n_epochs=2, device='cpu')
-    a = remedy_args(argparse.ArgumentParser()).parse_args(argv)
+    a = _spec(argv)
     model = build_model(cfg, data); w0 = get_flat(model)
     kw = remedy_kwargs(a, model, data, cfg)
     h = fit(kw['model'], data, kw['cfg'], tfm=kw['tfm'], step=kw['step'], opt=kw['opt'], bs_at=kw['bs_at'], lr_at=kw['lr_at'])
@@ -64,7 +68,7 @@ def test_resume_with_remedies_is_exact(argv):
     "A run resumed from its epoch-1 checkpoint equals the uninterrupted run (the optimizer state and the RNG streams travel)"
     data = synth_classification(n=256, d=10, n_cls=3)
     cfg = replace(LB, net='F1', bs=64, n_epochs=3, device='cpu')
-    a = remedy_args(argparse.ArgumentParser()).parse_args([x for x in argv if x != '--augment'])
+    a = _spec([x for x in argv if x != '--augment'])
     def run(state=None, keep=None):
         model = mlp((10,), 3, depth=2, width=16)
         torch.manual_seed(0); glorot_(model)
@@ -102,7 +106,7 @@ def test_fashion_mnist_images():
     cfg = replace(SB, net='F1', bs=50, n_epochs=3, device='cpu')
     model = build_model(cfg, data)
     acc0 = evaluate(model, data.x_test, data.y_test, data.prep)['acc']       # the untrained net, measured here: about chance
-    h = fit_with_remedies(model, data, cfg, remedy_args(argparse.ArgumentParser()).parse_args(['--augment']))
+    h = fit_with_remedies(model, data, cfg, remedies(augment=True))
     # learns: well above chance and the untrained net (3 epochs reach 0.59 on a Xeon and 0.6+ on an EPYC; the margin covers both)
     assert h[-1]['test_acc'] > max(0.4, acc0 + 0.25), (acc0, h[-1])
     model.train()
@@ -137,7 +141,7 @@ def test_cuda_bf16():
         h = conv(xb); assert torch.allclose(gbn(h).float(), bn(h).float(), atol=1e-2)
         gbn.n = 16; assert gbn(h).shape == h.shape
     for argv in CASES:
-        a = remedy_args(argparse.ArgumentParser()).parse_args(argv)
+        a = _spec(argv)
         m = build_model(cfg, data).to(dev).to(memory_format=torch.channels_last)
         h = fit_with_remedies(m, data, cfg, a)
         assert math.isfinite(h[-1]['train_loss']), argv
