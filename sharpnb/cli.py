@@ -134,12 +134,18 @@ def cmd_measures(a):
     print(measures_table(res))
 
 def cmd_reproduce(a):
-    from sharpnb.reproduce import reproduce, result_path
-    res = reproduce(a.artifact, a.profile, results_root=a.results, runs_root=a.runs, data_root=a.data_root, device=a.device,
-                    force=a.force, log=None if (a.json or a.quiet) else print)
-    if a.json: return _print_json(res)
-    print(f"{a.artifact} ({a.profile} profile): {result_path(a.artifact, a.profile, a.results)}  "
-          f"[{res['provenance']['seconds']:.0f}s on {res['provenance']['device_name']}]")
+    from sharpnb.reproduce import artifact_order, reproduce, result_path
+    if a.list and a.artifact != 'all': raise SharpnbError("--list goes with all: `sharpnb reproduce all --profile P --list`.")
+    names = artifact_order(a.profile) if a.artifact == 'all' else [a.artifact]
+    if a.list: return print('\n'.join(names))
+    out = {}
+    for name in names:                    # one after another, each printed when it is done: an interrupted `all` keeps the ones before
+        res = reproduce(name, a.profile, results_root=a.results, runs_root=a.runs, data_root=a.data_root, device=a.device,
+                        force=a.force, log=None if (a.json or a.quiet) else print)
+        out[name] = res
+        if not a.json: print(f"{name} ({a.profile} profile): {result_path(name, a.profile, a.results)}  "
+                             f"[{res['provenance']['seconds']:.0f}s on {res['provenance']['device_name']}]")
+    if a.json: _print_json(out if a.artifact == 'all' else out[a.artifact])
 
 def cmd_sweep(a):
     from sharpnb.sweep import run_sweep, sweep_csv
@@ -230,7 +236,7 @@ def _sharpness_args(sp):
     sp.add_argument('--subspace', type=positive_int, metavar='P', help='random subspace of dimension P (Table 4: 100); default the full space')
     sp.add_argument('--force', action='store_true', help='recompute even where sharpness.json holds a result for these weights')
     sp.add_argument('--seed', type=int, default=D('seed'), help='seed of the random subspace and of --subset')
-    sp.add_argument('--bn', default=D('bn'), choices=['running', 'batch'], help="BatchNorm policy ('batch' is the paper's Keras mode=2)")
+    sp.add_argument('--bn', default=D('bn'), choices=['running', 'batch'], help="BatchNorm policy (default %(default)s: the paper's Keras mode=2 batch statistics)")
     sp.add_argument('--chunk', type=positive_int, default=D('chunk'), help='rows per evaluation chunk (defines f when --bn batch)')
     sp.add_argument('--subset', type=positive_int, help='evaluate f on a seeded stratified subset of the training rows')
     sp.add_argument('--maxiter', type=positive_int, default=D('maxiter'), help='L-BFGS-B iterations (paper: 10)')
@@ -245,7 +251,7 @@ def _hessian_args(sp):
     sp.add_argument('--k', type=positive_int, default=D('k'), help='number of top eigenvalues')
     sp.add_argument('--trace-samples', type=int_at_least(2, ' (a standard error needs two probes)'), default=D('trace_samples'),
                     help='Hutchinson probes (>= 2)')
-    sp.add_argument('--bn', default=D('bn'), choices=['running', 'batch'])
+    sp.add_argument('--bn', default=D('bn'), choices=['running', 'batch'], help="BatchNorm policy (default %(default)s, as sharpness)")
     sp.add_argument('--chunk', type=positive_int, default=D('chunk'))
     sp.add_argument('--subset', type=positive_int, help='seeded stratified subset of the training rows')
     sp.add_argument('--seed', type=int, default=D('seed'))
@@ -270,12 +276,13 @@ def _measures_args(sp):
 def _reproduce_args(sp):
     from sharpnb.reproduce import ARTIFACTS, PROFILES, reproduce
     D = lambda k: default_of(reproduce, k)
-    sp.add_argument('artifact', help=' '.join(ARTIFACTS))
+    sp.add_argument('artifact', help=' '.join(ARTIFACTS) + ", or all: every artifact of the profile, in order")
     sp.add_argument('--profile', default=D('profile'), choices=list(PROFILES), help='quick (tests), cpu (12,000 rows), paper (every row, 5 seeds), full (GPU), cpu-conv (C1, a scaled protocol on the CPU), gpu-conv (C1, C2 on one GPU; gpu-conv-tiny: its CI size)')
     sp.add_argument('--results', default=D('results_root'), help='where result files are written')
     sp.add_argument('--runs', default=D('runs_root'), help='where run directories are kept')
     sp.add_argument('--device'); sp.add_argument('--data-root')
     sp.add_argument('--force', action='store_true', help='recompute even if the result file exists')
+    sp.add_argument('--list', action='store_true', help='with all: print the artifacts it makes, in order, and stop')
     sp.add_argument('--quiet', action='store_true')
 
 def _study_args(sp):

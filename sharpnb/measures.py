@@ -20,7 +20,7 @@ from .core import *
 from .data import stratified_subset
 from .bn import eval_mode, is_bn, preserved
 from .objective import EVAL_CHUNK, FullBatch, forward, objective, second_order
-from .sharpness import EPS, model_sharpness
+from .sharpness import EPS, RUN_BN, model_sharpness
 from .curvature import hessian_report
 
 # %% auto #0
@@ -145,7 +145,7 @@ def _fisher_rao_obj(model, obj)->dict:
     return dict(value=math.sqrt(tot / n), n_rows=n, bn=obj.bn, chunk=obj.chunk, n_params=obj.n, seconds=round(time.perf_counter() - t0, 3))
 
 # %% ../nbs/06a_measures.ipynb #dbc5890c
-MEASURE_DEFAULTS = dict(subset=10000, seed=0, bn='batch', chunk=EVAL_CHUNK, eps=EPS, p=None, rho_inf=1e-3, rho_2=0.05, eta=0.01,
+MEASURE_DEFAULTS = dict(subset=10000, seed=0, bn=RUN_BN, chunk=EVAL_CHUNK, eps=EPS, p=None, rho_inf=1e-3, rho_2=0.05, eta=0.01,
                         steps=20, sigma=1e-3, n_samples=16, target=0.1, trace_samples=10)
 
 def measures(model:nn.Module,

@@ -18,7 +18,7 @@ from .data import *
 from .models import *
 from .objective import FullBatch, evaluate
 from .train import *
-from .sharpness import EPS, model_sharpness
+from .sharpness import EPS, RUN_BN, model_sharpness
 from .runs import *
 from .landscape import alpha_grid, parametric_curve, recompute_bn
 from .measures import MEASURE_DEFAULTS, measures
@@ -26,10 +26,11 @@ from .correlation import correlation_table
 from . import paper
 
 # %% auto #0
-__all__ = ['PROFILES', 'COST', 'LEDGER_SCHEMA', 'RESULT_SCHEMA', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'ARTIFACTS', 'Profile',
-           'Ledger', 'Run', 'Ctx', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7', 'fig4',
-           'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'result_path', 'ledger_path',
-           'work_summary', 'reproduce', 'pm', 'md_table', 'evidence', 'conv_summary', 'ledger_cost', 'cost_rows']
+__all__ = ['PROFILES', 'COST', 'LEDGER_SCHEMA', 'RESULT_SCHEMA', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'REGISTRY', 'ARTIFACTS',
+           'Profile', 'Ledger', 'Run', 'Ctx', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7',
+           'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'Artifact', 'artifact_order',
+           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'reproduce_all', 'pm', 'md_table', 'evidence',
+           'conv_summary', 'ledger_cost', 'cost_rows']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Profile:
     curve_every:int=6            # Figure 6: sharpness every this many epochs (a multiple of save_every)
     eps:tuple=EPS                # sharpness box sizes
     p:int=100                    # random subspace dimension (Table 4)
-    sharp_bn:tuple=('batch', 'running')  # BN policies of the sharpness tables; 'batch' is the paper's
+    sharp_bn:tuple=(RUN_BN, 'running')  # BN policies of the sharpness tables; RUN_BN, the paper's, first
     grid:int=25                  # α points of the parametric plots
     sweep_bs:tuple=(64, 128, 256, 512, 1200, 2400, 4800)  # Figure 4 batch sizes
     sweep_seeds:tuple=(0,)       # Figure 4 trials
@@ -60,10 +61,11 @@ class Profile:
     measure_settings:dict=field(default_factory=dict)  # `corr`: settings of `sharpnb.measures.measures` other than its defaults
     device:str='auto'
     stop:tuple|None=field(default=None, metadata={'omit_default': True})  # plateau rule of every run (TrainCfg.stop); n_epochs is then its cap
+    artifacts:tuple|None=field(default=None, metadata={'omit_default': True})  # what `reproduce all` makes, in order (None: every artifact)
 
 PROFILES = {
     'quick': Profile('quick', subset=1000, test_subset=1000, n_epochs=2, seeds=(0,), remedy_seeds=(0,), save_every=1, curve_every=1, p=5, grid=5,
-                     sweep_bs=(100, 256), warm_epochs=(0, 2), sharp_bn=('batch',)),
+                     sweep_bs=(100, 256), warm_epochs=(0, 2), sharp_bn=(RUN_BN,)),
     'cpu': Profile('cpu', device='cpu'),
     # the paper's protocol on every Fashion-MNIST row: SB 256 is 0.43% of the rows (the paper's share), LB 6,000
     'paper': Profile('paper', nets=(('F1', 'fashion-mnist'),), subset=None, seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=3, curve_every=3,
@@ -73,24 +75,27 @@ PROFILES = {
     # stop once the 5-epoch mean training loss fell by less than 1 % over 10 epochs, at most 150 epochs
     'paper-mnist': Profile('paper-mnist', nets=(('F1', 'mnist'),), fig_nets=(('F1', 'mnist'),), subset=None, n_epochs=150, stop=(5, 10, 0.01),
                            seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=5, curve_every=5, sweep_seeds=(0, 1), device='cpu',
-                           sweep_bs=(64, 128, 256, 512, 1024, 2048, 6000, 12000, 24000)),
+                           sweep_bs=(64, 128, 256, 512, 1024, 2048, 6000, 12000, 24000),
+                           artifacts=('table2', 'table3', 'fig3', 'table4', 'fig7', 'fig4', 'fig5', 'fig6')),
     'full': Profile('full', nets=(('F1', 'mnist'), ('F2', 'timit'), ('C1', 'cifar10'), ('C2', 'cifar10'), ('C3', 'cifar100'), ('C4', 'cifar100')),
                     fig_nets=(('F2', 'timit'), ('C1', 'cifar10')), subset=None, n_epochs=100, seeds=(0, 1, 2, 3, 4),
                     remedy_seeds=(0, 1, 2, 3, 4), sweep_seeds=(0, 1), save_every=5, curve_every=5, warm_epochs=tuple(range(0, 101, 5)),
                     sweep_bs=(256, 512, 1000, 2000, 5000, 10000, 20000)),
     # the convnet half on one GPU in minutes (benchmarks/gpu.sh): C1 and C2 on every Fashion-MNIST row at 1x28x28, the paper's protocol
     'gpu-conv': Profile('gpu-conv', nets=(('C1', 'fashion-mnist'), ('C2', 'fashion-mnist')), fig_nets=(('C1', 'fashion-mnist'), ('C2', 'fashion-mnist')),
-                        subset=None, n_epochs=20, seeds=(0, 1, 2), save_every=0, device='cuda'),
+                        subset=None, n_epochs=20, seeds=(0, 1, 2), save_every=0, device='cuda', artifacts=('table2', 'table3', 'fig3', 'table4')),
     # C1 on these two cores at a scaled protocol (its `deviation`); measured at one torch thread: about 50 s an epoch (SB or LB, half an hour a run), Figure 3 an hour, a Table 3 sharpness call (two ε) 15-25 min; about six hours of one-thread work in all, resumable (a checkpoint every 5 epochs)
     'cpu-conv': Profile('cpu-conv', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),), subset=10000, n_epochs=30,
                         seeds=(0, 1, 2, 3, 4), save_every=5, sb_bs=51, device='cpu',
                         deviation='scaled protocol: C1 on 10,000 Fashion-MNIST rows at 1×28×28 (paper: all of CIFAR-10), SB 51 (0.51% of '
                                   'the rows, the paper\'s share), LB 1,000 (10%), 30 epochs (a fixed budget, not the paper\'s stopping rule); '
-                                  'dropout on in training, off in the metric'),
+                                  'dropout on in training, off in the metric',
+                        artifacts=('table2', 'fig3', 'table3')),      # Table 3's solves, the longest part, last
     # the same script at CI size on the CPU: every step of the GPU run (train, sharpness, the parametric line, pack, unpack) in
     # a minute or two; C1 only (C2's 15M weights make one CPU solve a minute: its training runs in the script's smoke suites)
     'gpu-conv-tiny': Profile('gpu-conv-tiny', nets=(('C1', 'fashion-mnist'),), fig_nets=(('C1', 'fashion-mnist'),),
-                             subset=128, test_subset=64, n_epochs=1, seeds=(0,), save_every=0, sharp_bn=('batch',), grid=5, p=5),
+                             subset=128, test_subset=64, n_epochs=1, seeds=(0,), save_every=0, sharp_bn=(RUN_BN,), grid=5, p=5,
+                             artifacts=('table2', 'table3', 'fig3', 'table4')),
 }
 
 def _available(prof:Profile, pairs, data_root=None, log=print)->list:
@@ -507,12 +512,39 @@ def corr(ctx:Ctx)->dict:
     return out
 
 # %% ../nbs/08a_reproduce.ipynb #cfdcf889
-ARTIFACTS = dict(table1=table1, table2=table2, table3=table3, table4=table4, table6=table6, table7=table7,
-                 fig2=table2, fig3=fig3, fig4=fig4, fig5=fig5, fig6=fig6, fig7=fig7, sam=sam, lrscale=lrscale, starts=starts, corr=corr)
+@dataclass(frozen=True)
+class Artifact:
+    "One table or figure: the function that computes it, the trials it rests on, and the file that holds it"
+    name:str
+    fn:object                 # Ctx -> the JSON-able result
+    seeds:str='seeds'         # the Profile field that names its trials ('seed0': the first of `seeds` alone)
+    file:str|None=None        # the artifact whose result file holds it (Figure 2 is drawn from Table 2's runs)
+    def trials(self, prof:dict)->tuple:
+        "The seeds it rests on, read from a profile as a result stores it"
+        return tuple(prof['seeds'][:1] if self.seeds == 'seed0' else prof.get(self.seeds, prof['seeds'][:1]))
+
+REGISTRY = (   # the order of `reproduce all`: each artifact reuses the runs and measurements of the ones before it (the ledger)
+    Artifact('table1', table1), Artifact('table2', table2), Artifact('fig2', table2, file='table2'), Artifact('table3', table3),
+    Artifact('fig3', fig3, 'seed0'), Artifact('fig7', fig7, 'seed0'), Artifact('starts', starts, 'start_seeds'),
+    Artifact('fig6', fig6, 'seed0'), Artifact('table4', table4), Artifact('fig4', fig4, 'sweep_seeds'), Artifact('fig5', fig5, 'seed0'),
+    Artifact('table7', table7, 'remedy_seeds'), Artifact('table6', table6, 'remedy_seeds'), Artifact('sam', sam, 'remedy_seeds'),
+    Artifact('lrscale', lrscale, 'remedy_seeds'), Artifact('corr', corr))   # corr: Figure 4's seeds and every seed's SB and LB
+ARTIFACTS = {a.name: a for a in REGISTRY}
+
+def _check(artifact:str|None, profile:str):
+    if artifact is not None and artifact not in ARTIFACTS:
+        raise SharpnbError(f"Unknown artifact {artifact!r}; known: {', '.join(ARTIFACTS)}, or all (fig1 and fig8 are sketches drawn in their notebooks).")
+    if profile not in PROFILES: raise SharpnbError(f"Unknown profile {profile!r}; known: {', '.join(PROFILES)}.")
+
+def artifact_order(profile:str)->list:
+    "What `reproduce all` makes for `profile`, in order: the profile's own list, else every artifact that has a file of its own"
+    _check(None, profile)
+    own = PROFILES[profile].artifacts
+    return list(own) if own is not None else [a.name for a in REGISTRY if a.file is None]
 
 def result_path(artifact:str, profile:str, results_root)->Path:
     "Where the result of `artifact` under `profile` is stored (Figure 2 shares Table 2's)"
-    return Path(results_root)/f"{'table2' if artifact == 'fig2' else artifact}-{profile}.json"
+    return Path(results_root)/f"{ARTIFACTS[artifact].file or artifact}-{profile}.json"
 
 def ledger_path(profile:str, results_root)->Path:
     "The folder of `profile`'s committed ledger (one JSON file per run)"
@@ -531,8 +563,7 @@ def work_summary(work:dict)->dict:
 def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results', runs_root='runs', data_root=None,
               device=None, force:bool=False, log=print)->dict:
     "Compute `artifact` under `profile`, or read it when its result file exists; returns the result"
-    if artifact not in ARTIFACTS: raise SharpnbError(f"Unknown artifact {artifact!r}; known: {', '.join(ARTIFACTS)} (fig1 and fig8 are sketches drawn in their notebooks).")
-    if profile not in PROFILES: raise SharpnbError(f"Unknown profile {profile!r}; known: {', '.join(PROFILES)}.")
+    _check(artifact, profile)
     path = result_path(artifact, profile, results_root)
     if path.exists() and not force: return check_schema(load_json(path), RESULT_SCHEMA, str(path))
     prof = PROFILES[profile] if device is None else replace(PROFILES[profile], device=device)
@@ -540,7 +571,7 @@ def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results',
     led = ledger_path(profile, results_root)
     with locked(led, f"the ledger of profile {profile!r}"):      # one writer per ledger; a second reproduce of the profile is refused
         ctx = Ctx(prof, runs_root, data_root, log, device, ledger=led)
-        result = ARTIFACTS[artifact](ctx)
+        result = ARTIFACTS[artifact].fn(ctx)
         res = dict(artifact=artifact, profile=cfg_dict(prof), result=result,
                    provenance=dict(provenance(ctx.dev, seconds=time.perf_counter() - t0),     # seconds: this call
                                    cpu_seconds=round(time.process_time() - c0, 1),
@@ -548,6 +579,14 @@ def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results',
                                    work_items=len(ctx.work), work=work_summary(ctx.work), weights_mismatch=ctx.mismatch))
         save_json(res, path)
     return check_schema(load_json(path), RESULT_SCHEMA, str(path))
+
+def reproduce_all(profile:str='cpu', log=print, **kw)->dict:
+    "Every artifact of `artifact_order(profile)`, one after another, each read from its file where it exists: {artifact: result}"
+    out = {}
+    for a in artifact_order(profile):
+        if log: log(f"== {a} ({profile} profile)")
+        out[a] = reproduce(a, profile, log=log, **kw)
+    return out
 
 # %% ../nbs/08a_reproduce.ipynb #47ab3257
 def pm(st:dict, digits:int=2)->str:
@@ -566,9 +605,7 @@ def _minutes(v:dict)->str:
 def evidence(res:dict)->str:
     "One line of provenance for a result: profile, seeds, data, device, time, code version"
     p, v, a = res['profile'], res['provenance'], res.get('artifact')
-    seeds = (p['remedy_seeds'] if a in ('table6', 'table7', 'sam', 'lrscale')      # the remedy tables' trials
-             else p.get('sweep_seeds', p['seeds'][:1]) if a == 'fig4'
-             else p['seeds'][:1] if a in ('fig3', 'fig5', 'fig6', 'fig7') else p['seeds'])  # one-seed figures
+    seeds = ARTIFACTS[a].trials(p) if a in ARTIFACTS else tuple(p['seeds'])       # the registry says which trials each rests on
     sub = 'all' if p['subset'] is None else f"{p['subset']:,}"
     return (f"Evidence: `{p['name']}` profile: {sub} training rows, {p['n_epochs']} epochs, seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}; "
             f"{v['device_name']}; {_minutes(v)}; sharpnb {v['sharpnb']} ({(v['git_sha'] or 'no git')[:12]}), torch {v['torch']}, {v['time'][:10]}."
@@ -613,9 +650,9 @@ def ledger_cost(profile:str, results_root='nbs/paper/results')->dict:
 def cost_rows(profile:str, results_root='nbs/paper/results')->list:
     "Rows (artifact, runs trained, measurements, wall minutes, CPU minutes, CPU unrecorded, minutes of the call that wrote it) per committed result of `profile`, and the ledger's total"
     rows = []
-    for a in ARTIFACTS:
+    for a in (x.name for x in REGISTRY if x.file is None):
         p = result_path(a, profile, results_root)
-        if a == 'fig2' or not p.exists(): continue
+        if not p.exists(): continue
         v = load_json(p)['provenance']; w = v.get('work', {})
         meas = sum(x['n'] for k, x in w.items() if k not in ('train', 'retrain'))
         cpu_missing = sum(x['cpu_unrecorded'] for x in w.values())

@@ -21,7 +21,7 @@ from .dist import on_main, Dist
 from .train import *
 from .remedies import remedy_spec, remedy_kwargs
 from .measures import MEASURE_DEFAULTS, measures
-from .sharpness import EPS, MAXITER, model_sharpness
+from .sharpness import EPS, MAXITER, RUN_BN, model_sharpness
 from .curvature import hessian_report
 from .instruments import Instruments, InstrumentCfg
 
@@ -324,13 +324,13 @@ def cached(run_dir, file:str, key:str, model:nn.Module, compute, force:bool=Fals
 # what a stored sharpness result holds (sharpness.json's entries, the ledger's)
 SHARPNESS_SCHEMA = {'config': dict, 'n': int, 'rows': int, 'f0': NUM, 'phi': {'*': NUM}, 'results': list, 'provenance': dict, 'weights': str}
 
-def sharpness_key(eps, p:int|None=None, bn:str='running', chunk:int=5000, seed:int=0, subset:int|None=None, maxiter:int=MAXITER,
+def sharpness_key(eps, p:int|None=None, bn:str=RUN_BN, chunk:int=5000, seed:int=0, subset:int|None=None, maxiter:int=MAXITER,
                   start:str='corner')->str:
     "The cache key of a sharpness measurement: every setting that changes its value"
     return (f"{'full' if p is None else f'p{p}'}-bn_{bn}-chunk{chunk}-seed{seed}-sub{subset}-it{maxiter}-"
             + '_'.join(f'{float(e):g}' for e in eps) + ('' if start == 'corner' else f'-start_{start}'))
 
-def measure_sharpness(run_dir, model, data:Data, eps=EPS, p:int|None=None, bn:str='running', chunk:int=5000,
+def measure_sharpness(run_dir, model, data:Data, eps=EPS, p:int|None=None, bn:str=RUN_BN, chunk:int=5000,
                       seed:int=0, subset:int|None=None, maxiter:int=MAXITER, method:str='fast', force:bool=False,
                       progress:bool|None=None, desc:str='sharpness')->dict:
     "Metric 2.1 of a run's `model` on its training set, each ε cached in `run_dir/sharpness.json` under its configuration and weights"
@@ -356,7 +356,7 @@ def _joined(per:dict, eps:list, key:str)->dict:
                 provenance=dict(r0['provenance'], seconds=round(sum(r['provenance'].get('seconds', 0) for r in rs), 3)),
                 weights=r0['weights'], key=key)
 
-def dist_measure_sharpness(d:Dist|None, run_dir, model:nn.Module, data, eps=EPS, p:int|None=None, bn:str='running',
+def dist_measure_sharpness(d:Dist|None, run_dir, model:nn.Module, data, eps=EPS, p:int|None=None, bn:str=RUN_BN,
                            chunk:int=EVAL_CHUNK, seed:int=0, subset:int|None=None, maxiter:int=MAXITER, method:str='fast',
                            force:bool=False)->dict:
     "`measure_sharpness` with f sharded over `d`'s ranks; rank 0 writes `run_dir/sharpness.json` (reused unless `force`)"
@@ -367,13 +367,13 @@ def dist_measure_sharpness(d:Dist|None, run_dir, model:nn.Module, data, eps=EPS,
         kw['eps'] = [float(e) for e in eps]
         return model_sharpness(model, data.x_train, data.y_train, prep=data.prep, **kw)
 
-def hessian_key(k:int=5, trace_samples:int=100, bn:str='running', chunk:int=EVAL_CHUNK, seed:int=0, subset:int|None=None,
+def hessian_key(k:int=5, trace_samples:int=100, bn:str=RUN_BN, chunk:int=EVAL_CHUNK, seed:int=0, subset:int|None=None,
                 method:str='arpack', start:str='gradient')->str:
     "The cache key of a Hessian report (`sharpnb.curvature.hessian_report`): every setting that changes its value"
     return (f"k{k}-t{trace_samples}-bn_{bn}-chunk{chunk}-seed{seed}-sub{subset}" + ('' if method == 'arpack' else f'-{method}')
             + ('' if start == 'gradient' else f'-start_{start}'))
 
-def measure_hessian(run_dir, model:nn.Module, data:Data, k:int=5, trace_samples:int=100, bn:str='running', chunk:int=EVAL_CHUNK,
+def measure_hessian(run_dir, model:nn.Module, data:Data, k:int=5, trace_samples:int=100, bn:str=RUN_BN, chunk:int=EVAL_CHUNK,
                     seed:int=0, subset:int|None=None, method:str='arpack', start:str='gradient', force:bool=False, d:Dist|None=None)->dict:
     "The Hessian report of a run's `model` on its training rows (a seeded stratified `subset`), cached in `run_dir/hessian.json`"
     kw = dict(k=k, trace_samples=trace_samples, bn=bn, chunk=chunk, seed=seed, method=method, start=start)

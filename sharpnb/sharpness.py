@@ -23,11 +23,12 @@ from .bn import eval_mode, preserved
 from .objective import FullBatch, EVAL_CHUNK, objective
 
 # %% auto #0
-__all__ = ['EPS', 'MAXITER', 'box', 'DenseSubspace', 'RandomSubspace', 'perturbed_fg', 'quadratic', 'fast_lbfgsb_ok',
+__all__ = ['EPS', 'RUN_BN', 'MAXITER', 'box', 'DenseSubspace', 'RandomSubspace', 'perturbed_fg', 'quadratic', 'fast_lbfgsb_ok',
            'lbfgsb_box', 'SharpResult', 'eps_sharpness', 'quad_max', 'vertex_max', 'model_sharpness', 'naive_sharpness']
 
 # %% ../nbs/05_sharpness.ipynb #42c421ed
 EPS = (1e-3, 5e-4)   # the paper's two box sizes ε (Tables 3 and 4)
+RUN_BN = 'batch'     # the BN policy a trained run is measured with (every command, cache and artifact): the paper's batch statistics
 MAXITER = 10         # the paper's L-BFGS-B iterations per solve
 
 # %% ../nbs/05_sharpness.ipynb #7911b665

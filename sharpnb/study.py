@@ -19,7 +19,7 @@ from . import paper
 from .data import *
 from .train import *
 from .runs import *
-from .sharpness import EPS
+from .sharpness import EPS, RUN_BN
 from .landscape import alpha_grid, parametric_curve, plot_parametric
 
 # %% auto #0
@@ -37,14 +37,14 @@ class StudyCfg:
     test_subset:int|None=None  # stratified test subset (None: all rows)
     seed:int=0                 # trial seed: both runs start from the same weights
     eps:tuple=EPS              # sharpness box sizes (Tables 3, 4)
-    sharp_bn:tuple=('batch', 'running')  # BN policies of the sharpness (see sharpnb.objective); 'batch' is the paper's
+    sharp_bn:tuple=(RUN_BN, 'running')  # BN policies of the sharpness (see sharpnb.objective); RUN_BN, the paper's, first
     grid:int=25                # α points of the parametric plot (Figure 3)
     device:str='auto'
 
 STUDY_PROFILES = {
-    'paper': StudyCfg(n_epochs=30, subset=None, sharp_bn=('batch',)),          # README main job: every row, SB 256 / LB 6,000
-    'quick': StudyCfg(sharp_bn=('batch',)),                                    # a 3-minute look: 10,000 rows, LB 1,000
-    'tiny':  StudyCfg(n_epochs=2, subset=1000, test_subset=1000, sharp_bn=('batch',), grid=5),  # tests only: seconds
+    'paper': StudyCfg(n_epochs=30, subset=None, sharp_bn=(RUN_BN,)),          # README main job: every row, SB 256 / LB 6,000
+    'quick': StudyCfg(sharp_bn=(RUN_BN,)),                                    # a 3-minute look: 10,000 rows, LB 1,000
+    'tiny':  StudyCfg(n_epochs=2, subset=1000, test_subset=1000, sharp_bn=(RUN_BN,), grid=5),  # tests only: seconds
     'full':  StudyCfg(n_epochs=100, subset=None),                              # the whole data, Figure 2's 100 epochs
 }
 

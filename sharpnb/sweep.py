@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .core import *
 from .train import SB, TrainCfg
-from .sharpness import EPS, MAXITER
+from .sharpness import EPS, MAXITER, RUN_BN
 from .runs import cfg_from_json, is_run, load_cfg, load_run, measure_hessian, measure_sharpness, train_run
 
 # %% auto #0
@@ -109,7 +109,7 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
               subset:int|None=None,      # stratified training subset (per seed)
               test_subset:int|None=None, # stratified test subset
               eps=EPS,                   # sharpness box sizes (Metric 2.1); () to skip
-              sharp_bn:str='batch',      # BatchNorm policy of the sharpness (the paper's Keras mode=2)
+              sharp_bn:str=RUN_BN,       # BatchNorm policy of the sharpness (the paper's Keras mode=2)
               sharp_subset:int|None=None,# evaluate f on this many training rows
               maxiter:int=MAXITER,       # L-BFGS-B iterations
               curvature:bool=False,      # also the top Hessian eigenvalue (Lanczos)
@@ -136,7 +136,8 @@ def run_sweep(net:str, data:str, bs_list, seeds, out,
     todo = [(b, s) for b, s in pts if run_name(b, s) not in mixed and not (out/run_name(b, s)/'result.json').exists()]
     jobs = [(run_name(b, s), _point_argv(point_cfg(net, data, b, s, epochs, subset, test_subset, gpu_for(device, i)), out/run_name(b, s), data_root))
             for i, (b, s) in enumerate(todo)]
-    if log: log(f"sweep {net} on {data}: {len(pts)} runs, {len(pts) - len(jobs)} complete, {len(jobs)} to train ({parallel} at a time)")
+    if log: log(f"sweep {net} on {data}: {len(pts)} runs, {len(pts) - len(jobs)} complete, {len(jobs)} to train ({parallel} at a time); "
+                f"sharpness with BN {sharp_bn}")
     done = _train_all(jobs, parallel, out/'logs', log)
     rows = []
     for b, s in pts:

@@ -29,8 +29,10 @@ def outputs(src, tmp)->dict:
     out['reproduce'] = json.loads(cli(src, 'reproduce', 'table3', '--profile', 'quick', '--json', '--results', str(tmp/'res'),
                                       '--runs', str(tmp/'runs'), '--device', 'cpu'))
     run = str(tmp/'study'/'LB')
-    out['sharpness'] = json.loads(cli(src, 'sharpness', run, '--json', '--subset', '500', '--maxiter', '3', '--device', 'cpu'))
-    out['hessian'] = json.loads(cli(src, 'hessian', run, '--json', '--subset', '500', '--k', '2', '--trace-samples', '4', '--device', 'cpu'))
+    # --bn running: the default of both commands before #29 made it RUN_BN ('batch'); the guard compares one configuration
+    out['sharpness'] = json.loads(cli(src, 'sharpness', run, '--json', '--subset', '500', '--maxiter', '3', '--device', 'cpu', '--bn', 'running'))
+    out['hessian'] = json.loads(cli(src, 'hessian', run, '--json', '--subset', '500', '--k', '2', '--trace-samples', '4', '--device', 'cpu',
+                                    '--bn', 'running'))
     for f in ('sharpness.json', 'hessian.json'): out[f] = json.loads((tmp/'study'/'LB'/f).read_text())
     return canon(out)
 

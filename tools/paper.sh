@@ -3,7 +3,7 @@
 # one artifact after another, resumable: a finished artifact (nbs/paper/results/<artifact>-paper.json) is read, not
 # recomputed, and every finished run and measurement is in the committed ledger (nbs/paper/results/ledger-paper/),
 # so a re-run on any machine continues where the last one stopped. Several CPU-hours on two cores.
-# Usage: bash tools/paper.sh [ARTIFACT ...]   (default: all, in the order below)
+# Usage: bash tools/paper.sh [ARTIFACT ...]   (default: the profile's, `sharpnb reproduce all --profile P --list`)
 #        PROFILE=cpu-conv bash tools/paper.sh  (C1's scaled protocol on the CPU, #16: Table 2, Figure 3, then Table 3, whose
 #        16 full-space solves are the longest part; a few CPU-hours)
 #        PROFILE=paper-mnist bash tools/paper.sh  (F1 on MNIST under the stopping rule, #26: Tables 2-4, Figures 3 and 7,
@@ -13,10 +13,8 @@ profile="${PROFILE:-paper}"
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
 arts=("$@")
-if [ ${#arts[@]} -eq 0 ]; then
-  if [ "$profile" = paper ]; then arts=(table2 table3 fig3 fig7 starts fig6 table4 fig4 fig5 table7 table6 sam lrscale corr)
-  elif [ "$profile" = paper-mnist ]; then arts=(table2 table3 fig3 table4 fig7 fig4 fig5 fig6)
-  else arts=(table2 fig3 table3); fi
+if [ ${#arts[@]} -eq 0 ]; then                 # the profile's artifacts, in the order of sharpnb.reproduce's registry
+  mapfile -t arts < <(.venv/bin/sharpnb reproduce all --profile "$profile" --list)
 fi
 for a in "${arts[@]}"; do
   echo "== $(date -u +%H:%M:%S) $a"
