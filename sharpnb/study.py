@@ -57,6 +57,7 @@ def study_cfgs(s:StudyCfg)->dict:
 
 _STUDY_FILES = ('study_cfg.json', 'study.json', 'study.png', 'SB', 'LB')   # what a study directory holds
 _OLD_STUDY = '.replaced'   # where `study --force` keeps the study it replaces until the new one is finished
+_MOVING = '.replacing'     # where the old study's files gather first: .replaced appears whole, in one rename, or not at all
 
 def study_interrupted(out:Path)->str:
     "The message for a study directory whose `--force` replacement was stopped (the old study waits, whole, in .replaced)"
@@ -73,17 +74,33 @@ def _set_aside_study(out:Path):
             if p.is_dir(): shutil.rmtree(p)
             elif p.exists(): p.unlink()
         return
-    old.mkdir()
+    _recover_set_aside(out)
+    tmp = out/_MOVING; tmp.mkdir()
     for f in _STUDY_FILES:
-        if (out/f).exists(): (out/f).rename(old/f)
+        if (out/f).exists(): (out/f).rename(tmp/f)
+    tmp.rename(old)                                   # atomic: a kill before it leaves .replacing, which `_recover_set_aside` undoes
+
+def _recover_set_aside(out:Path)->bool:
+    "Undo a set-aside that was stopped midway (out/.replacing): its files go back where they were; True if there was one"
+    tmp = out/_MOVING
+    if not tmp.is_dir(): return False
+    for p in tmp.iterdir():                           # nothing new is written into `out` before the set-aside is whole
+        if not (out/p.name).exists(): p.rename(out/p.name)
+    if any(tmp.iterdir()): raise SharpnbError(f"{tmp} and {out} both hold {', '.join(p.name for p in tmp.iterdir())}; "
+                                              "move the files you want to keep by hand (nothing was changed).")
+    tmp.rmdir()
+    return True
 
 def has_replaced_study(out)->bool:
-    "Whether `out` is a study directory that an interrupted `study --force` left with the old study set aside"
-    return (Path(out)/_OLD_STUDY/'study_cfg.json').exists()
+    "Whether `out` is a study directory that an interrupted `study --force` left with the old study set aside (or setting it aside)"
+    return (Path(out)/_OLD_STUDY/'study_cfg.json').exists() or (Path(out)/_MOVING).is_dir()
 
 def restore_study(out)->Path:
     "Put back the study that an interrupted `study --force` left in out/.replaced (the new study's partial files are removed)"
     out, old = Path(out), Path(out)/_OLD_STUDY
+    if (out/_MOVING).is_dir() and not old.exists():   # stopped while it set the old study aside: the study is put back as it was
+        with locked(out, f'study {out.name}'): _recover_set_aside(out)
+        return out
     if not has_replaced_study(out): raise SharpnbError(f"{out} has no replaced study to restore (no {_OLD_STUDY}/study_cfg.json); nothing was changed.")
     with locked(out, f'study {out.name}'):
         for f in _STUDY_FILES:
@@ -97,6 +114,8 @@ def restore_study(out)->Path:
 def run_study(s:StudyCfg, out, force:bool=False, data_root=None, log=print, progress=None)->dict:
     "Train (or resume) the SB and LB runs of `s` under `out`; write study.json and study.png"
     out = Path(out)
+    if (out/_MOVING).is_dir():                        # a --force stopped while it set the old study aside: put it back first
+        with locked(out, f'study {out.name}'): _recover_set_aside(out)
     if has_replaced_study(out) and not force: raise SharpnbError(study_interrupted(out))
     if out.exists() and any(out.iterdir()) and not (out/'study_cfg.json').exists() and not (out/_OLD_STUDY).exists():
         raise SharpnbError(f"{out} exists, is not empty and is not a sharpnb study; choose another --out (nothing was changed).")
