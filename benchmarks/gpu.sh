@@ -92,7 +92,8 @@ run() {   # run NAME ARGS...: one suite in one process, its record and log under
 CONVP=gpu-conv; [ ${#TINY[@]} -gt 0 ] && CONVP=gpu-conv-tiny
 if [ "$DATA" = fashion-mnist ] && [ "${SKIP_CONV:-0}" != 1 ]; then
   conv_end=$(( $(date +%s) + ${CONV_LIMIT:-330} ))
-  for a in $($PY -m sharpnb.cli reproduce all --profile "$CONVP" --list); do   # the profile's artifacts, in the registry's order
+  arts=$($PY -m sharpnb.cli reproduce all --profile "$CONVP" --list) || { echo "FAILED: the artifact list of $CONVP"; fail=1; arts=; }
+  for a in $arts; do                           # the profile's artifacts, in the registry's order
     left=$(( conv_end - $(date +%s) ))
     if [ "$left" -lt 30 ]; then echo "SKIPPED: conv $a (the convnet stage's ${CONV_LIMIT:-330}s are spent)"; [ $a = table4 ] || fail=1; continue; fi
     echo "== conv $a ($CONVP profile, limit ${left}s)"

@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 bash tools/setup.sh
 arts=("$@")
 if [ ${#arts[@]} -eq 0 ]; then                 # the profile's artifacts, in the order of sharpnb.reproduce's registry
-  mapfile -t arts < <(.venv/bin/sharpnb reproduce all --profile "$profile" --list)
+  list=$(.venv/bin/sharpnb reproduce all --profile "$profile" --list)   # a failure stops the script here (set -e), never an empty list
+  mapfile -t arts <<< "$list"
 fi
 for a in "${arts[@]}"; do
   echo "== $(date -u +%H:%M:%S) $a"
