@@ -13,7 +13,7 @@ from pathlib import Path
 from .core import *
 
 # %% auto #0
-__all__ = ['COMMANDS', 'cmd_nets', 'cmd_data', 'remedies_of', 'cmd_train', 'cmd_restore', 'cmd_study', 'cmd_sharpness',
+__all__ = ['RESULTS', 'COMMANDS', 'cmd_nets', 'cmd_data', 'remedies_of', 'cmd_train', 'cmd_restore', 'cmd_study', 'cmd_sharpness',
            'cmd_hessian', 'cmd_measures', 'cmd_reproduce', 'cmd_sweep', 'cmd_parametric', 'cmd_bench', 'parser', 'main']
 
 # %% ../nbs/09_cli.ipynb #f9a4f401
@@ -273,12 +273,14 @@ def _measures_args(sp):
     sp.add_argument('--force', action='store_true', help='recompute even where measures.json holds a result for these weights')
     sp.add_argument('--device', default=None); sp.add_argument('--data-root')
 
+RESULTS = 'nbs/paper/results'   # `sharpnb reproduce`'s default: the repository's committed results (the library asks for a folder)
+
 def _reproduce_args(sp):
     from sharpnb.reproduce import ARTIFACTS, PROFILES, reproduce
     D = lambda k: default_of(reproduce, k)
     sp.add_argument('artifact', help=' '.join(ARTIFACTS) + ", or all: every artifact of the profile, in order")
-    sp.add_argument('--profile', default=D('profile'), choices=list(PROFILES), help='quick (tests), cpu (12,000 rows), paper (every row, 5 seeds), full (GPU), cpu-conv (C1, a scaled protocol on the CPU), gpu-conv (C1, C2 on one GPU; gpu-conv-tiny: its CI size)')
-    sp.add_argument('--results', default=D('results_root'), help='where result files are written')
+    sp.add_argument('--profile', default='cpu', choices=list(PROFILES), help='quick (tests), cpu (12,000 rows), paper (every row, 5 seeds), full (GPU), cpu-conv (C1, a scaled protocol on the CPU), gpu-conv (C1, C2 on one GPU; gpu-conv-tiny: its CI size)')
+    sp.add_argument('--results', default=RESULTS, help=f'where result files and ledgers are kept (default {RESULTS}: the committed ones, from the repository root)')
     sp.add_argument('--runs', default=D('runs_root'), help='where run directories are kept')
     sp.add_argument('--device'); sp.add_argument('--data-root')
     sp.add_argument('--force', action='store_true', help='recompute even if the result file exists')

@@ -21,7 +21,7 @@ __all__ = ['positive_int', 'NUM', 'NUM_OR_NULL', 'RESULT_DIRS', 'SharpnbError', 
            'get_device', 'set_seed', 'atomic_write_bytes', 'save_json', 'load_json', 'atomic_torch_save',
            'safe_torch_load', 'SaveFailed', 'check_writable', 'check_schema', 'git_sha', 'device_name', 'provenance',
            'cfg_dict', 'config_hash', 'state_sha', 'locked', 'trainable', 'n_params', 'get_flat', 'set_flat',
-           'flat_grad', 'to_np64', 'from_np', 'dot64', 'norm64']
+           'flat_grad', 'to_np64', 'from_np', 'dot64', 'norm64', 'md_table']
 
 # %% ../nbs/00_core.ipynb #b4c877cb
 class SharpnbError(Exception):
@@ -287,3 +287,9 @@ def dot64(a:torch.Tensor, b:torch.Tensor)->float:
 def norm64(a:torch.Tensor)->float:
     "‖a‖₂ over all entries, summed in float64"
     return dot64(a, a) ** 0.5
+
+# %% ../nbs/00_core.ipynb #b624bc4a
+def md_table(header:list, rows:list)->str:
+    "A Markdown table (for `IPython.display.Markdown`)"
+    line = lambda r: '| ' + ' | '.join(map(str, r)) + ' |'
+    return '\n'.join([line(header), line(['---'] * len(header))] + [line(r) for r in rows])

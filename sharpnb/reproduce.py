@@ -29,8 +29,7 @@ from . import paper
 __all__ = ['PROFILES', 'COST', 'LEDGER_SCHEMA', 'RESULT_SCHEMA', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'REGISTRY', 'ARTIFACTS',
            'Profile', 'Ledger', 'Run', 'Ctx', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7',
            'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'Artifact', 'artifact_order',
-           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'reproduce_all', 'pm', 'md_table', 'evidence',
-           'conv_summary', 'ledger_cost', 'cost_rows']
+           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'reproduce_all']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -560,7 +559,7 @@ def work_summary(work:dict)->dict:
         else: o['cpu_seconds'] += c['cpu_seconds']
     return {k: {**v, 'seconds': round(v['seconds'], 1), 'cpu_seconds': round(v['cpu_seconds'], 1)} for k, v in out.items()}
 
-def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results', runs_root='runs', data_root=None,
+def reproduce(artifact:str, profile:str, results_root, runs_root='runs', data_root=None,
               device=None, force:bool=False, log=print)->dict:
     "Compute `artifact` under `profile`, or read it when its result file exists; returns the result"
     _check(artifact, profile)
@@ -580,86 +579,10 @@ def reproduce(artifact:str, profile:str='cpu', results_root='nbs/paper/results',
         save_json(res, path)
     return check_schema(load_json(path), RESULT_SCHEMA, str(path))
 
-def reproduce_all(profile:str='cpu', log=print, **kw)->dict:
+def reproduce_all(profile:str, results_root, log=print, **kw)->dict:
     "Every artifact of `artifact_order(profile)`, one after another, each read from its file where it exists: {artifact: result}"
     out = {}
     for a in artifact_order(profile):
         if log: log(f"== {a} ({profile} profile)")
-        out[a] = reproduce(a, profile, log=log, **kw)
+        out[a] = reproduce(a, profile, results_root, log=log, **kw)
     return out
-
-# %% ../nbs/08a_reproduce.ipynb #47ab3257
-def pm(st:dict, digits:int=2)->str:
-    "'mean ± std' of a `_stats` dict (std over seeds, ddof=1)"
-    return f"{st['mean']:.{digits}f} ± {st['std']:.{digits}f}" if st['n'] > 1 else f"{st['mean']:.{digits}f}"
-
-def md_table(header:list, rows:list)->str:
-    "A Markdown table (for `IPython.display.Markdown`)"
-    line = lambda r: '| ' + ' | '.join(map(str, r)) + ' |'
-    return '\n'.join([line(header), line(['---'] * len(header))] + [line(r) for r in rows])
-
-def _minutes(v:dict)->str:
-    if 'work_seconds' not in v: return f"{v['seconds'] / 60:.1f} min"
-    return f"{v['work_seconds'] / 60:.1f} min of recorded training and sharpness work ({v['seconds'] / 60:.1f} min in the call that wrote it)"
-
-def evidence(res:dict)->str:
-    "One line of provenance for a result: profile, seeds, data, device, time, code version"
-    p, v, a = res['profile'], res['provenance'], res.get('artifact')
-    seeds = ARTIFACTS[a].trials(p) if a in ARTIFACTS else tuple(p['seeds'])       # the registry says which trials each rests on
-    sub = 'all' if p['subset'] is None else f"{p['subset']:,}"
-    return (f"Evidence: `{p['name']}` profile: {sub} training rows, {p['n_epochs']} epochs, seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}; "
-            f"{v['device_name']}; {_minutes(v)}; sharpnb {v['sharpnb']} ({(v['git_sha'] or 'no git')[:12]}), torch {v['torch']}, {v['time'][:10]}."
-            + (f" **Deviation from the paper**: {p['deviation']}." if p.get('deviation') else ''))
-
-
-def conv_summary(results_root='nbs/paper/results', profile:str='gpu-conv')->str|None:
-    "Markdown: Table 2's and Table 3's rows of `profile`'s networks (the GPU run's C1, C2) beside the paper's, with their evidence; None before they exist"
-    t2p, t3p = result_path('table2', profile, results_root), result_path('table3', profile, results_root)
-    if not t2p.exists(): return None
-    t2, rows = load_json(t2p), []
-    for key, r in t2['result'].items():
-        net, p = key.split('/')[0], paper.TABLE2.get(key.split('/')[0])
-        rows.append([f"ours: {r['net']} on {r['data']} ({r['n_train']:,} rows; SB {r['bs']['SB']}, LB {r['bs']['LB']}; {r['gap']['n']} seeds; BN running statistics)",
-                     *(pm(r[k]) + ' %' for k in ('train_SB', 'train_LB', 'test_SB', 'test_LB')), f"{r['gap']['mean']:+.2f} ± {r['gap']['se']:.2f}"])
-        if p: rows.append([f'paper: {net} on {paper.DATA[net]}', *(f'{m:.2f} ± {s:.2f} %' for m, s in p), f'{p[2][0] - p[3][0]:+.2f}'])
-    out = md_table(['Table 2', 'Train SB', 'Train LB', 'Test SB', 'Test LB', 'gap SB − LB (± SE)'], rows) + '\n\n' + evidence(t2)
-    if not t3p.exists(): return out + f"\n\nTable 3 of the `{profile}` profile is not computed yet (`sharpnb reproduce table3 --profile {profile}`)."
-    t3, rows = load_json(t3p), []
-    for key, r in t3['result'].items():
-        net, eps = key.split('/')[0], r['eps']
-        for bn, ph in r['phi'].items():
-            rows.append([f'ours: {net}, BN {bn}', *(pm(ph[f'{reg}/{e:g}']) for e in eps for reg in ('SB', 'LB')),
-                         *(f"{ph[f'ratio/{e:g}']['mean']:.1f}×" for e in eps)])
-        p3 = paper.TABLE3.get(net)
-        if p3 and list(eps) == list(EPS):
-            rows.append([f'paper: {net}', *(f'{m:.2f} ± {s:.2f}' for m, s in p3), f'{p3[1][0] / p3[0][0]:.1f}×', f'{p3[3][0] / p3[2][0]:.1f}×'])
-    head = ['Table 3', *(f'{reg}, ε = {e:g}' for e in eps for reg in ('SB', 'LB')), *(f'LB/SB, ε = {e:g}' for e in eps)]
-    return out + '\n\n' + md_table(head, rows) + '\n\n' + evidence(t3)
-
-# %% ../nbs/08a_reproduce.ipynb #1169e35a
-def ledger_cost(profile:str, results_root='nbs/paper/results')->dict:
-    "Per kind of work (train, sharpness, warm, eval, measures), over the whole ledger of `profile`: count, wall and CPU seconds, each unit once"
-    led, work = Ledger(ledger_path(profile, results_root)), {}
-    for name in led.names():
-        rec = led.get(name)
-        if 'cost' in rec: work[('train', name, '')] = rec['cost']
-        for kind in ('sharpness', 'warm', 'eval', 'measures'):
-            for k, v in rec.get(kind, {}).items(): work[(kind, name, k)] = v['cost']
-    return work_summary(work)
-
-def cost_rows(profile:str, results_root='nbs/paper/results')->list:
-    "Rows (artifact, runs trained, measurements, wall minutes, CPU minutes, CPU unrecorded, minutes of the call that wrote it) per committed result of `profile`, and the ledger's total"
-    rows = []
-    for a in (x.name for x in REGISTRY if x.file is None):
-        p = result_path(a, profile, results_root)
-        if not p.exists(): continue
-        v = load_json(p)['provenance']; w = v.get('work', {})
-        meas = sum(x['n'] for k, x in w.items() if k not in ('train', 'retrain'))
-        cpu_missing = sum(x['cpu_unrecorded'] for x in w.values())
-        rows.append([a, w.get('train', {}).get('n', 0), meas, round(sum(x['seconds'] for x in w.values()) / 60, 1),
-                     round(sum(x['cpu_seconds'] for x in w.values()) / 60, 1), cpu_missing, round(v['seconds'] / 60, 1)])
-    tot = ledger_cost(profile, results_root)
-    rows.append(['whole ledger (each unit once)', tot.get('train', {}).get('n', 0), sum(v['n'] for k, v in tot.items() if k != 'train'),
-                 round(sum(v['seconds'] for v in tot.values()) / 60, 1), round(sum(v['cpu_seconds'] for v in tot.values()) / 60, 1),
-                 sum(v['cpu_unrecorded'] for v in tot.values()), ''])
-    return rows

@@ -72,7 +72,7 @@ def test_gpu_run_end_to_end_on_the_cpu(tmp_path):
     names = sorted(p.name for p in (tmp_path/'res').iterdir())
     assert names == ['fig3-gpu-conv-tiny.json', 'ledger-gpu-conv-tiny', 'table2-gpu-conv-tiny.json', 'table3-gpu-conv-tiny.json', 'table4-gpu-conv-tiny.json']
     assert {'train-C3-cpu.json', 'train-C4-cpu.json', 'env-cpu.txt'} <= {p.name for p in (tmp_path/'rec').iterdir()}
-    from sharpnb.reproduce import conv_summary
+    from sharpnb.report import conv_summary
     from sharpnb.core import device_name, load_json
     md = conv_summary(tmp_path/'res', 'gpu-conv-tiny')
     dev = load_json(tmp_path/'res'/'table2-gpu-conv-tiny.json')['provenance']['device_name']
