@@ -29,7 +29,8 @@ def evidence(res:dict)->str:
     p, v, a = res['profile'], res['provenance'], res.get('artifact')
     seeds = ARTIFACTS[a].trials(p) if a in ARTIFACTS else tuple(p['seeds'])       # the registry says which trials each rests on
     sub = 'all' if p['subset'] is None else f"{p['subset']:,}"
-    return (f"Evidence: `{p['name']}` profile: {sub} training rows, {p['n_epochs']} epochs, seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}; "
+    budget = f"the stopping rule (at most {p['n_epochs']} epochs)" if p.get('stop') else f"{p['n_epochs']} epochs"
+    return (f"Evidence: `{p['name']}` profile: {sub} training rows, {budget}, seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}; "
             f"{v['device_name']}; {_minutes(v)}; sharpnb {v['sharpnb']} ({(v['git_sha'] or 'no git')[:12]}), torch {v['torch']}, {v['time'][:10]}."
             + (f" **Deviation from the paper**: {p['deviation']}." if p.get('deviation') else ''))
 
