@@ -18,7 +18,7 @@ from .data import *
 from .models import *
 from .objective import FullBatch, evaluate
 from .train import *
-from .sharpness import EPS, RUN_BN, model_sharpness
+from .sharpness import EPS, RUN_BN
 from .runs import *
 from .landscape import alpha_grid, parametric_curve, recompute_bn
 from .measures import MEASURE_DEFAULTS, measures
@@ -27,9 +27,9 @@ from . import paper
 
 # %% auto #0
 __all__ = ['PROFILES', 'COST', 'LEDGER_SCHEMA', 'RESULT_SCHEMA', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'REGISTRY', 'ARTIFACTS',
-           'Profile', 'Ledger', 'Run', 'Ctx', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7',
-           'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'Artifact', 'artifact_order',
-           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'reproduce_all']
+           'Profile', 'Ledger', 'Run', 'Ctx', 'LedgerStore', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4',
+           'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'Artifact',
+           'artifact_order', 'result_path', 'ledger_path', 'work_summary', 'reproduce', 'reproduce_all']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -215,26 +215,37 @@ class Ctx:
             self.mismatch.append(f'{run.name}@{which}')
             if self.log: self.log(f"warning: {run.name} ({which}): the weights {where} hash to {sha}, the ledger record's weights.{which} "
                                   f"to {want}; what is measured records the hash of the weights it saw")
-    def measure(self, run:Run, which, key:str, fn, kind:str='sharpness')->dict:
-        "`fn(model)` (a JSON-able dict) at the weights `which` of `run`: from the ledger when it holds `key`, else computed and recorded"
-        mk = f'{which}|{key}'
-        old = self.ledger.get(run.name).get(kind, {}).get(mk)
-        if old is not None:                                   # a cached measurement: made at the weights the record names?
-            self._check_weights(run, which, old.get('weights'), f'of its cached {kind} entry {mk!r}')
-            self.work[(kind, run.name, mk)] = old['cost']; return old
-        m, sha = self.model(run, which)
-        t0, c0 = time.perf_counter(), time.process_time()
-        res = dict(fn(m), weights=sha); res['cost'] = _cost(t0, c0)
-        self.ledger.update(run.name, lambda d: d.setdefault(kind, {}).__setitem__(mk, res))
-        self.work[(kind, run.name, mk)] = res['cost']
-        return res
+    def measure(self, run:Run, which, spec)->dict:
+        "The measurement `spec` (a spec of `sharpnb.runs`) of `run` at the weights `which`, through the ledger (`sharpnb.runs.measure`)"
+        def load():                                           # only when the ledger has no entry: the run retrained if its weights are gone
+            m, sha = self.model(run, which)
+            return m, self.data(run.cfg.data, run.cfg.seed), sha
+        return measure(spec, LedgerStore(self, run, which, spec.kind), load)
     def sharp(self, run:Run, eps, which='final', **kw)->dict:
-        "Metric 2.1 of `run` at `which` on its training set (`model_sharpness`'s keywords), through the ledger"
-        d = self.data(run.cfg.data, run.cfg.seed)
-        if self.log and f"{which}|{sharpness_key(eps, **kw)}" not in self.ledger.get(run.name).get('sharpness', {}):
-            self.log(f"sharpness {run.name} @{which} {sharpness_key(eps, **kw)}")
-        return self.measure(run, which, sharpness_key(eps, **kw),
-                            lambda m: model_sharpness(m, d.x_train, d.y_train, eps=eps, prep=d.prep, **kw))
+        "Metric 2.1 of `run` at `which` on its training set (`Sharpness`'s settings), through the ledger"
+        spec = Sharpness(tuple(eps), **kw)
+        if self.log and f"{which}|{spec.key}" not in self.ledger.get(run.name).get('sharpness', {}):
+            self.log(f"sharpness {run.name} @{which} {spec.key}")
+        return self.measure(run, which, spec)
+
+class LedgerStore:
+    "The store of `sharpnb.runs.measure` in a profile's ledger: a run's entries of one kind at the weights `which`"
+    def __init__(self, ctx:Ctx, run:Run, which, kind:str): self.ctx, self.run, self.which, self.kind = ctx, run, which, kind
+    def get(self, key:str, sha)->dict|None:
+        "The recorded entry, used as it is (a fresh clone has no weights to check it by); a hash unlike the run's own record is reported"
+        mk = f'{self.which}|{key}'
+        old = self.ctx.ledger.get(self.run.name).get(self.kind, {}).get(mk)
+        if old is not None:
+            self.ctx._check_weights(self.run, self.which, old.get('weights'), f'of its cached {self.kind} entry {mk!r}')
+            self.ctx.work[(self.kind, self.run.name, mk)] = old['cost']
+        return old
+    def put(self, key:str, res:dict, sha:str, cost:dict)->dict:
+        "Record `res` with its weights' hash and cost in the run's ledger record (atomically; the caller holds the ledger's lock)"
+        mk, r = f'{self.which}|{key}', dict(res, weights=sha)
+        r['cost'] = cost
+        self.ctx.ledger.update(self.run.name, lambda d: d.setdefault(self.kind, {}).__setitem__(mk, r))
+        self.ctx.work[(self.kind, self.run.name, mk)] = cost
+        return r
 
 def _stats(v)->dict:
     v = np.asarray(v, dtype=float)
@@ -264,7 +275,7 @@ def bn_evaluate(m, d:Data, chunk:int=5000)->dict:
 
 def _bn_rows(ctx, runs:dict)->dict:
     "Table 2 under each BN policy: per policy the train/test accuracy of SB and LB and the paired gap; the final gradient norms"
-    ev = {reg: [ctx.measure(r, 'final', 'bn-eval', lambda m, r=r: bn_evaluate(m, ctx.data(r.cfg.data, r.cfg.seed)), kind='eval') for r in rs]
+    ev = {reg: [ctx.measure(r, 'final', Measurement('eval', 'bn-eval', bn_evaluate)) for r in rs]
           for reg, rs in runs.items()}
     res = {bn: {f'{k}_{reg}': _stats([100 * e[bn][f'{k}_acc'] for e in ev[reg]]) for k in ('train', 'test') for reg in ev} for bn in TABLE2_BN}
     for bn in TABLE2_BN:
@@ -371,19 +382,21 @@ def fig5(ctx:Ctx)->dict:
             m.train(); sb_acc = evaluate(m, d.x_test, d.y_test, d.prep)['acc']
             t0 = time.perf_counter(); set_seed(s); fit(m, d, lb_cfg, progress=False); lb_sec = time.perf_counter() - t0
             ev = evaluate(m, d.x_test, d.y_test, d.prep)
-            sh = model_sharpness(m, d.x_train, d.y_train, eps=ctx.prof.eps, bn=bn, seed=s, prep=d.prep)
+            sh = Sharpness(ctx.prof.eps, bn=bn, seed=s)(m, d)
             return dict(sb_test_acc=100 * sb_acc, lb_test_acc=100 * ev['acc'], lb_test_loss=ev['loss'], lb_seconds=lb_sec,
                         phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps}, sharpness=sh)
-        key = f"LB-{config_hash(lb_cfg)}-{sharpness_key(ctx.prof.eps, bn=bn, seed=s)}"
+        key = f"LB-{config_hash(lb_cfg)}-{Sharpness(ctx.prof.eps, bn=bn, seed=s).key}"
         rows = []
         for e in ctx.prof.warm_epochs:
             which = 'init' if e == 0 else ('final' if e == ctx.prof.n_epochs else e)
             if ctx.log and f'{which}|{key}' not in ctx.ledger.get(sb.name).get('warm', {}): ctx.log(f'fig5: LB from SB epoch {e}')
-            r = ctx.measure(sb, which, key, warm, kind='warm')
+            r = ctx.measure(sb, which, Measurement('warm', key, lambda m, _: warm(m)))
             rows.append(dict(sb_epoch=e, **{k: r[k] for k in ('sb_test_acc', 'lb_test_acc', 'lb_test_loss', 'phi', 'weights')},
                              seconds=r['cost']['seconds']))
         out[f'{net}/{data}'] = dict(rows=rows, bn=bn, lb_epochs=lb_cfg.n_epochs)
     return out
+
+def _train_loss(m, d:Data)->dict: return dict(loss=evaluate(m, d.x_train, d.y_train, d.prep)['loss'])
 
 def fig6(ctx:Ctx)->dict:
     "Figure 6: sharpness against the training cross-entropy along the SB and LB trajectories"
@@ -394,8 +407,8 @@ def fig6(ctx:Ctx)->dict:
             run, pts = ctx.run(ctx.cfg(net, data, reg, s)), []
             for e in [0] + list(range(ctx.prof.curve_every, ctx.prof.n_epochs + 1, ctx.prof.curve_every)):
                 which = 'init' if e == 0 else e
-                loss = (ctx.measure(run, which, 'train_loss', lambda m: dict(loss=evaluate(m, d.x_train, d.y_train, d.prep)['loss']),
-                                    kind='eval')['loss'] if e == 0 else run.history[e - 1]['train_loss'])
+                loss = (ctx.measure(run, which, Measurement('eval', 'train_loss', _train_loss))['loss'] if e == 0 else
+                        run.history[e - 1]['train_loss'])
                 sh = ctx.sharp(run, ctx.prof.eps, which=which, bn=bn, seed=s)
                 pts.append(dict(epoch=e, train_loss=loss, phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps},
                                 f0=sh['results'][0]['f0']))     # the training loss under φ's own BN policy (`bn`), on φ's rows
@@ -493,15 +506,15 @@ def measure_values(res:dict)->dict:
 
 def corr(ctx:Ctx)->dict:
     "Beyond the paper: every sharpness measure of the profile's minimisers against their generalization gap (Kendall's τ, granulated)"
-    kw = dict(ctx.prof.measure_settings)
-    out, settings = {}, {k: (list(v) if isinstance(v, tuple) else v) for k, v in {**MEASURE_DEFAULTS, **kw}.items()}
-    key = f'measures-{config_hash(settings)}'                 # the defaults' key is unchanged by an empty `measure_settings`
+    spec = Measures(dict(ctx.prof.measure_settings))
+    out, settings = {}, {k: (list(v) if isinstance(v, tuple) else v) for k, v in {**MEASURE_DEFAULTS, **spec.settings}.items()}
+    key = f'measures-{spec.key}'                              # the ledger's entries name their kind (the defaults' key: an empty `measure_settings`)
     for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
         rows = []
         for cfg, tag, axes in _corr_points(ctx, net, data, ctx.data(data, ctx.prof.seeds[0]).n_train):
-            run, d = ctx.run(cfg, tag), ctx.data(data, cfg.seed)
+            run = ctx.run(cfg, tag)
             if ctx.log and f'final|{key}' not in ctx.ledger.get(run.name).get('measures', {}): ctx.log(f'measures {run.name}')
-            r = ctx.measure(run, 'final', key, lambda m: measures(m, d, **kw), kind='measures')
+            r = ctx.measure(run, 'final', Measurement(spec.kind, key, spec))
             res = run.result
             rows.append(dict(axes, run=run.name, train_acc=100 * res['train_acc'], test_acc=100 * res['test_acc'], test_loss=res['test_loss'],
                              gap=100 * (res['train_acc'] - res['test_acc']), **measure_values(r)))

@@ -7,7 +7,7 @@ Docs: https://sharpnb.github.io/sharpnb/runs.html.md"""
 # %% ../nbs/06b_runs.ipynb #run00003
 from __future__ import annotations
 import contextlib, fcntl, json, os, shutil, time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import torch
@@ -27,9 +27,9 @@ from .instruments import Instruments, InstrumentCfg
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'CACHE_FILES', 'SHARPNESS_SCHEMA', 'MEASURES_SCHEMA', 'is_run', 'cfg_from_json', 'load_cfg',
-           'interrupted', 'restore_run', 'run_lock', 'train_run', 'load_run', 'read_cache', 'merge_json', 'cached',
-           'sharpness_key', 'measure_sharpness', 'dist_measure_sharpness', 'hessian_key', 'measure_hessian',
-           'run_measures']
+           'interrupted', 'restore_run', 'run_lock', 'train_run', 'load_run', 'read_cache', 'merge_json', 'RunDirStore',
+           'measure', 'Measurement', 'sharpness_key', 'Sharpness', 'measure_sharpness', 'dist_measure_sharpness',
+           'hessian_key', 'Hessian', 'measure_hessian', 'Measures', 'run_measures']
 
 # %% ../nbs/06b_runs.ipynb #59f22f33
 RUN_FILES = ['config.json', 'init.pt', 'last.pt', 'history.json', 'model.pt', 'result.json', 'weights.json', 'ckpt']
@@ -307,20 +307,48 @@ def merge_json(path, key:str, value):
     finally: os.close(fd)
     return value
 
-def cached(run_dir, file:str, key:str, model:nn.Module, compute, force:bool=False, what:str='the measurement was',
-           sha:str|None=None,   # `state_sha(model)`, when the caller has it already
-           schema=None,         # the shape a stored result must have (`check_schema`), checked before it is used
-           )->dict:
-    "The result stored under `key` in `run_dir/file` if it was made from `model`'s weights (and not `force`), else `compute()`, stored"
-    path, sha = Path(run_dir)/file, sha or state_sha(model)
-    r = read_cache(path).get(key)
-    if not force and isinstance(r, dict) and r.get('weights') == sha:
-        return r if schema is None else check_schema(r, schema, f"{path}, entry {key!r}")
-    r = dict(compute(), weights=sha)
-    try: return merge_json(path, key, r)
-    except OSError as err:
-        raise SaveFailed(f"{what} computed but {path} could not be written ({err.strerror or err}).", r) from None
+class RunDirStore:
+    "A run directory's cache file: an entry is used only when it was made from the weights at hand"
+    def __init__(self, run_dir, file:str,
+                 schema=None,                      # the shape a stored entry must have (`check_schema`), checked before it is used
+                 what:str='the measurement was'):  # the start of the message if the result cannot be written
+        self.path, self.schema, self.what = Path(run_dir)/file, schema, what
+    def get(self, key:str, sha)->dict|None:
+        "The entry under `key` if it was made from the weights whose hash `sha()` gives"
+        r = read_cache(self.path).get(key)
+        if not (isinstance(r, dict) and r.get('weights') == sha()): return None
+        return r if self.schema is None else check_schema(r, self.schema, f"{self.path}, entry {key!r}")
+    def put(self, key:str, res:dict, sha:str, cost:dict)->dict:
+        "Record `res` under `key` with the weights' hash (a run directory keeps no cost: the result's provenance has its seconds)"
+        r = dict(res, weights=sha)
+        try: return merge_json(self.path, key, r)
+        except OSError as err:
+            raise SaveFailed(f"{self.what} computed but {self.path} could not be written ({err.strerror or err}).", r) from None
 
+def measure(spec,              # the settings: `spec.key` names them, `spec(model, data, **kw)` measures
+            store,             # where results are kept: `get(key, sha)` and `put(key, result, sha, cost)`
+            load,              # () -> (model, data, weights hash): called only when the store has no entry, at most once
+            force:bool=False,  # measure again even where the store has an entry
+            **kw)->dict:       # options of the measuring call that do not change its value (progress bars, a driver)
+    "The measurement `spec` of a stored run through `store`: its entry where the store has one, else measured and recorded"
+    got = []
+    def loaded():
+        if not got: got.append(load())
+        return got[0]
+    old = None if force else store.get(spec.key, lambda: loaded()[2])
+    if old is not None: return old
+    m, data, sha = loaded()
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = spec(m, data, **kw)
+    return store.put(spec.key, res, sha, dict(seconds=round(time.perf_counter() - t0, 3), cpu_seconds=round(time.process_time() - c0, 2)))
+
+@dataclass(frozen=True)
+class Measurement:
+    "Any measurement of a model, named by `key` (an evaluation, a warm start): `fn(model, data)` returns a JSON-able dict"
+    kind:str; key:str; fn:object
+    def __call__(self, model, data, **kw)->dict: return self.fn(model, data)
+
+# %% ../nbs/06b_runs.ipynb #ffb260f2
 # what a stored sharpness result holds (sharpness.json's entries, the ledger's)
 SHARPNESS_SCHEMA = {'config': dict, 'n': int, 'rows': int, 'f0': NUM, 'phi': {'*': NUM}, 'results': list, 'provenance': dict, 'weights': str}
 
@@ -330,23 +358,39 @@ def sharpness_key(eps, p:int|None=None, bn:str=RUN_BN, chunk:int=5000, seed:int=
     return (f"{'full' if p is None else f'p{p}'}-bn_{bn}-chunk{chunk}-seed{seed}-sub{subset}-it{maxiter}-"
             + '_'.join(f'{float(e):g}' for e in eps) + ('' if start == 'corner' else f'-start_{start}'))
 
+@dataclass(frozen=True)
+class Sharpness:
+    "Metric 2.1 of a run on its training rows, as a spec: `key` names every setting that changes φ"
+    eps:tuple=EPS              # box sizes ε
+    p:int|None=None            # None: the full space (Table 3); else a random subspace of dimension p (Table 4)
+    bn:str=RUN_BN              # BatchNorm policy of f
+    chunk:int=EVAL_CHUNK       # rows per evaluation chunk
+    seed:int=0                 # seed of A, of the subset and of a random start
+    subset:int|None=None       # a stratified subset of the training rows (None: all of them)
+    maxiter:int=MAXITER        # L-BFGS-B iterations
+    start:str='corner'         # where L-BFGS-B starts (`sharpnb.sharpness`)
+    kind = 'sharpness'
+    @property
+    def key(self)->str: return sharpness_key(self.eps, self.p, self.bn, self.chunk, self.seed, self.subset, self.maxiter, self.start)
+    def __call__(self, model, data:Data, **kw)->dict:
+        return model_sharpness(model, data.x_train, data.y_train, eps=list(self.eps), p=self.p, seed=self.seed, bn=self.bn, chunk=self.chunk,
+                               subset=self.subset, maxiter=self.maxiter, start=self.start, prep=data.prep, **kw)
+
 def measure_sharpness(run_dir, model, data:Data, eps=EPS, p:int|None=None, bn:str=RUN_BN, chunk:int=5000,
                       seed:int=0, subset:int|None=None, maxiter:int=MAXITER, method:str='fast', force:bool=False,
                       progress:bool|None=None, desc:str='sharpness')->dict:
     "Metric 2.1 of a run's `model` on its training set, each ε cached in `run_dir/sharpness.json` under its configuration and weights"
     eps = [float(e) for e in eps]
-    kw = dict(p=p, bn=bn, chunk=chunk, seed=seed, subset=subset, maxiter=maxiter)
-    key, sha, path = sharpness_key(eps, **kw), state_sha(model), Path(run_dir)/'sharpness.json'
-    old = read_cache(path).get(key)
-    if not force and isinstance(old, dict) and old.get('weights') == sha:                              # a result for these ε together
-        return dict(check_schema(old, SHARPNESS_SCHEMA, f"{path}, entry {key!r}"), key=key)
+    spec, sha = Sharpness(tuple(eps), p, bn, chunk, seed, subset, maxiter), state_sha(model)
+    store = RunDirStore(run_dir, 'sharpness.json', SHARPNESS_SCHEMA, 'phi was')
+    old = None if force else store.get(spec.key, lambda: sha)          # a result for these ε together (an older cache's form)
+    if old is not None: return dict(old, key=spec.key)
     per = {}
     for e in eps:                                                       # each ε cached on its own: a kill keeps the finished ones
-        solve = lambda e=e: model_sharpness(model, data.x_train, data.y_train, eps=[e], p=p, seed=seed, bn=bn, chunk=chunk, subset=subset,
-                                            maxiter=maxiter, prep=data.prep, method=method, progress=progress, desc=f'{desc} eps={e:g}')
-        try: per[e] = cached(run_dir, 'sharpness.json', sharpness_key([e], **kw), model, solve, force, 'phi was', sha=sha, schema=SHARPNESS_SCHEMA)
-        except SaveFailed as err: raise SaveFailed(str(err), _joined(per | {e: err.result}, eps, key)) from None
-    return _joined(per, eps, key)
+        try: per[e] = measure(replace(spec, eps=(e,)), store, lambda: (model, data, sha), force, method=method, progress=progress,
+                              desc=f'{desc} eps={e:g}')
+        except SaveFailed as err: raise SaveFailed(str(err), _joined(per | {e: err.result}, eps, spec.key)) from None
+    return _joined(per, eps, spec.key)
 
 def _joined(per:dict, eps:list, key:str)->dict:
     "One result for several ε from the per-ε results (same weights, same f0)"
@@ -373,31 +417,57 @@ def hessian_key(k:int=5, trace_samples:int=100, bn:str=RUN_BN, chunk:int=EVAL_CH
     return (f"k{k}-t{trace_samples}-bn_{bn}-chunk{chunk}-seed{seed}-sub{subset}" + ('' if method == 'arpack' else f'-{method}')
             + ('' if start == 'gradient' else f'-start_{start}'))
 
+@dataclass(frozen=True)
+class Hessian:
+    "The Hessian report of a run (`sharpnb.curvature.hessian_report`) on its training rows, as a spec"
+    k:int=5                    # top eigenvalues
+    trace_samples:int=100      # Hutchinson probes of the trace
+    bn:str=RUN_BN              # BatchNorm policy of f
+    chunk:int=EVAL_CHUNK       # rows per evaluation chunk
+    seed:int=0                 # seed of the subset, the probes and a random start
+    subset:int|None=None       # a stratified subset of the training rows (None: all of them)
+    method:str='arpack'        # eigensolver
+    start:str='gradient'       # its start vector
+    kind = 'hessian'
+    @property
+    def key(self)->str: return hessian_key(self.k, self.trace_samples, self.bn, self.chunk, self.seed, self.subset, self.method, self.start)
+    def __call__(self, model, data:Data, group=None)->dict:
+        x, y = data.x_train, data.y_train
+        if self.subset: i = stratified_subset(y, self.subset, self.seed); x, y = x[i], y[i]
+        with sharded(group):                                # full-batch HVPs sharded over the ranks (a no-op for one process)
+            return hessian_report(model, x, y, prep=data.prep, k=self.k, trace_samples=self.trace_samples, bn=self.bn, chunk=self.chunk,
+                                  seed=self.seed, method=self.method, start=self.start)
+
 def measure_hessian(run_dir, model:nn.Module, data:Data, k:int=5, trace_samples:int=100, bn:str=RUN_BN, chunk:int=EVAL_CHUNK,
                     seed:int=0, subset:int|None=None, method:str='arpack', start:str='gradient', force:bool=False, d:Dist|None=None)->dict:
     "The Hessian report of a run's `model` on its training rows (a seeded stratified `subset`), cached in `run_dir/hessian.json`"
-    kw = dict(k=k, trace_samples=trace_samples, bn=bn, chunk=chunk, seed=seed, method=method, start=start)
-    x, y = data.x_train, data.y_train
-    if subset: i = stratified_subset(y, subset, seed); x, y = x[i], y[i]
-    def compute():
-        with sharded(None if d is None else d.group):      # full-batch HVPs sharded over the ranks (a no-op for one process)
-            return hessian_report(model, x, y, prep=data.prep, **kw)
-    key = hessian_key(subset=subset, **kw)
-    if d is not None and d.world > 1 and not d.main: return dict(compute(), key=key)    # every rank computes; rank 0 writes
-    return dict(cached(run_dir, 'hessian.json', key, model, compute, force or d is not None and d.world > 1, 'the Hessian was'), key=key)
+    spec, group = Hessian(k, trace_samples, bn, chunk, seed, subset, method, start), None if d is None else d.group
+    if d is not None and d.world > 1 and not d.main: return dict(spec(model, data, group), key=spec.key)   # every rank computes; rank 0 writes
+    res = measure(spec, RunDirStore(run_dir, 'hessian.json', what='the Hessian was'), lambda: (model, data, state_sha(model)),
+                  force or d is not None and d.world > 1, group=group)
+    return dict(res, key=spec.key)
 
 # %% ../nbs/06b_runs.ipynb #9c6faf3f
 # what a stored measures result holds (measures.json's entries), checked before a cached one is used
 MEASURES_SCHEMA = {'config': dict, 'rows': int, 'n': int, 'f0': NUM, 'measures': {'*': {'value': (int, float, dict)}}, 'provenance': dict, 'weights': str}
 
+@dataclass(frozen=True)
+class Measures:
+    "Every notion of sharpness of `sharpnb.measures.measures`, as a spec: `settings` are its keywords other than the defaults"
+    settings:dict=field(default_factory=dict)
+    kind = 'measures'
+    @property
+    def key(self)->str: return config_hash({k: (list(v) if isinstance(v, tuple) else v) for k, v in {**MEASURE_DEFAULTS, **self.settings}.items()})
+    def __call__(self, model, data:Data, **kw)->dict: return measures(model, data, **self.settings)
+
 def run_measures(run_dir, force:bool=False, device=None, data_root=None, **kw)->dict:
     "`measures` of a finished run, cached in `run_dir/measures.json` under its settings and weights' hash"
     model, data, _ = load_run(run_dir, device=device, data_root=data_root)
-    o = {**MEASURE_DEFAULTS, **kw}
-    def compute():
+    spec = Measures(kw)
+    def compute(m, d):                                                                   # the entry names the run it measured
         check_writable(run_dir, 'the run directory, where measures.json is kept')      # before minutes of work
-        return dict(measures(model, data, **kw), run=str(run_dir))
-    key = config_hash({k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()})
-    return dict(cached(run_dir, 'measures.json', key, model, compute, force, 'the measures were', schema=MEASURES_SCHEMA),
-                run=str(run_dir))                                                         # a copied run shows its own name
+        return dict(spec(m, d), run=str(run_dir))
+    res = measure(Measurement(spec.kind, spec.key, compute), RunDirStore(run_dir, 'measures.json', MEASURES_SCHEMA, 'the measures were'),
+                  lambda: (model, data, state_sha(model)), force)
+    return dict(res, run=str(run_dir))                                                   # a copied run shows its own name
 
