@@ -53,7 +53,7 @@ class Profile:
     sweep_seeds:tuple=(0,)       # Figure 4 trials
     start_seeds:tuple=(0,)       # trials of the start-point study (`starts`)
     random_starts:int=1          # random start points per minimiser in `starts`
-    warm_epochs:tuple=(0, 3, 6, 9, 15, 21, 30)  # Figure 5: SB epochs to warm-start LB from
+    warm_epochs:tuple=(0, 3, 6, 9, 15, 21, 30)  # Figure 5: SB epochs to warm-start LB from (checkpoints; under `stop`, those before SB's stop, then its last)
     corr_lr:tuple=()             # `corr`: learning rates other than the paper's, at SB and LB, for the seeds of Figure 4
     sb_bs:int|None=None          # SB's batch size where it is not the paper's 256 (a scaled protocol keeps SB's share of the rows)
     deviation:str=''             # how the profile departs from the paper's protocol, named on every table and figure it makes
@@ -74,6 +74,7 @@ PROFILES = {
     # stop once the 5-epoch mean training loss fell by less than 1 % over 10 epochs, at most 150 epochs
     'paper-mnist': Profile('paper-mnist', nets=(('F1', 'mnist'),), fig_nets=(('F1', 'mnist'),), subset=None, n_epochs=150, stop=(5, 10, 0.01),
                            seeds=(0, 1, 2, 3, 4), remedy_seeds=(0, 1), save_every=5, curve_every=5, sweep_seeds=(0, 1), device='cpu',
+                           warm_epochs=tuple(range(0, 151, 5)),      # SB's checkpoints up to its stop epoch, then its final iterate
                            sweep_bs=(64, 128, 256, 512, 1024, 2048, 6000, 12000, 24000),
                            artifacts=('table2', 'table3', 'fig3', 'table4', 'fig7', 'fig4', 'fig5', 'fig6')),
     'full': Profile('full', nets=(('F1', 'mnist'), ('F2', 'timit'), ('C1', 'cifar10'), ('C2', 'cifar10'), ('C3', 'cifar100'), ('C4', 'cifar100')),
@@ -371,6 +372,11 @@ def fig4(ctx:Ctx)->dict:
         out[f'{net}/{data}'] = dict(rows=rows, n_train=n_train, bn=bn)
     return out
 
+def _epochs(prof:Profile, epochs, last:int)->list:
+    "The epochs of `epochs` a run that ended at epoch `last` has: all of them at a fixed budget; under `prof.stop`, those before `last`, then `last`"
+    if prof.stop is None: return list(epochs)
+    return [e for e in epochs if e < last] + [last]
+
 def fig5(ctx:Ctx)->dict:
     "Figure 5: LB warm-started from SB iterates: test accuracy and sharpness against the SB epoch"
     out = {}
@@ -380,19 +386,20 @@ def fig5(ctx:Ctx)->dict:
         lb_cfg = ctx.cfg(net, data, 'LB', s, save_every=0)
         def warm(m, e=None):
             m.train(); sb_acc = evaluate(m, d.x_test, d.y_test, d.prep)['acc']
-            t0 = time.perf_counter(); set_seed(s); fit(m, d, lb_cfg, progress=False); lb_sec = time.perf_counter() - t0
+            t0 = time.perf_counter(); set_seed(s); h = fit(m, d, lb_cfg, progress=False); lb_sec = time.perf_counter() - t0
             ev = evaluate(m, d.x_test, d.y_test, d.prep)
             sh = Sharpness(ctx.prof.eps, bn=bn, seed=s)(m, d)
             return dict(sb_test_acc=100 * sb_acc, lb_test_acc=100 * ev['acc'], lb_test_loss=ev['loss'], lb_seconds=lb_sec,
-                        phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps}, sharpness=sh)
+                        phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps}, sharpness=sh,
+                        **({'lb_epochs': len(h)} if lb_cfg.stop else {}))       # under a stopping rule, where this LB stopped
         key = f"LB-{config_hash(lb_cfg)}-{Sharpness(ctx.prof.eps, bn=bn, seed=s).key}"
         rows = []
-        for e in ctx.prof.warm_epochs:
-            which = 'init' if e == 0 else ('final' if e == ctx.prof.n_epochs else e)
+        for e in _epochs(ctx.prof, ctx.prof.warm_epochs, len(sb.history)):
+            which = 'init' if e == 0 else ('final' if e == len(sb.history) else e)
             if ctx.log and f'{which}|{key}' not in ctx.ledger.get(sb.name).get('warm', {}): ctx.log(f'fig5: LB from SB epoch {e}')
             r = ctx.measure(sb, which, Measurement('warm', key, lambda m, _: warm(m)))
             rows.append(dict(sb_epoch=e, **{k: r[k] for k in ('sb_test_acc', 'lb_test_acc', 'lb_test_loss', 'phi', 'weights')},
-                             seconds=r['cost']['seconds']))
+                             seconds=r['cost']['seconds'], **{k: r[k] for k in ('lb_epochs',) if k in r}))
         out[f'{net}/{data}'] = dict(rows=rows, bn=bn, lb_epochs=lb_cfg.n_epochs)
     return out
 
@@ -405,8 +412,9 @@ def fig6(ctx:Ctx)->dict:
         s = ctx.prof.seeds[0]; d = ctx.data(data, s); res = {}; bn = ctx.prof.sharp_bn[0]
         for reg in ('SB', 'LB'):
             run, pts = ctx.run(ctx.cfg(net, data, reg, s)), []
-            for e in [0] + list(range(ctx.prof.curve_every, ctx.prof.n_epochs + 1, ctx.prof.curve_every)):
-                which = 'init' if e == 0 else e
+            last = len(run.history)
+            for e in _epochs(ctx.prof, [0] + list(range(ctx.prof.curve_every, ctx.prof.n_epochs + 1, ctx.prof.curve_every)), last):
+                which = 'init' if e == 0 else e if e % ctx.prof.save_every == 0 else 'final'     # a stop between checkpoints: the final weights
                 loss = (ctx.measure(run, which, Measurement('eval', 'train_loss', _train_loss))['loss'] if e == 0 else
                         run.history[e - 1]['train_loss'])
                 sh = ctx.sharp(run, ctx.prof.eps, which=which, bn=bn, seed=s)
