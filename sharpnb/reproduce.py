@@ -400,7 +400,8 @@ def fig5(ctx:Ctx)->dict:
             r = ctx.measure(sb, which, Measurement('warm', key, lambda m, _: warm(m)))
             rows.append(dict(sb_epoch=e, **{k: r[k] for k in ('sb_test_acc', 'lb_test_acc', 'lb_test_loss', 'phi', 'weights')},
                              seconds=r['cost']['seconds'], **{k: r[k] for k in ('lb_epochs',) if k in r}))
-        out[f'{net}/{data}'] = dict(rows=rows, bn=bn, lb_epochs=lb_cfg.n_epochs)
+        out[f'{net}/{data}'] = dict(rows=rows, bn=bn, lb_epochs=lb_cfg.n_epochs,      # the LB budget; under a stopping rule its cap, each row's lb_epochs where it stopped
+                                    **({'stop': list(lb_cfg.stop)} if lb_cfg.stop else {}))
     return out
 
 def _train_loss(m, d:Data)->dict: return dict(loss=evaluate(m, d.x_train, d.y_train, d.prep)['loss'])
@@ -414,7 +415,8 @@ def fig6(ctx:Ctx)->dict:
             run, pts = ctx.run(ctx.cfg(net, data, reg, s)), []
             last = len(run.history)
             for e in _epochs(ctx.prof, [0] + list(range(ctx.prof.curve_every, ctx.prof.n_epochs + 1, ctx.prof.curve_every)), last):
-                which = 'init' if e == 0 else e if e % ctx.prof.save_every == 0 else 'final'     # a stop between checkpoints: the final weights
+                ckpt = bool(ctx.prof.save_every) and e % ctx.prof.save_every == 0
+                which = 'init' if e == 0 else e if ckpt or e != last else 'final'   # a stop between checkpoints: the final weights (any other missing checkpoint fails loudly)
                 loss = (ctx.measure(run, which, Measurement('eval', 'train_loss', _train_loss))['loss'] if e == 0 else
                         run.history[e - 1]['train_loss'])
                 sh = ctx.sharp(run, ctx.prof.eps, which=which, bn=bn, seed=s)
