@@ -6,8 +6,9 @@ Docs: https://sharpnb.github.io/sharpnb/reproduce.html.md"""
 
 # %% ../nbs/08a_reproduce.ipynb #662b1c5b
 from __future__ import annotations
-import copy, json, math, time
+import copy, inspect, json, math, time
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +28,10 @@ from . import paper
 
 # %% auto #0
 __all__ = ['PROFILES', 'COST', 'LEDGER_SCHEMA', 'RESULT_SCHEMA', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'REGISTRY', 'ARTIFACTS',
-           'Profile', 'Ledger', 'Run', 'Ctx', 'LedgerStore', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4',
-           'fig3', 'fig7', 'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'Artifact',
-           'artifact_order', 'result_path', 'ledger_path', 'work_summary', 'reproduce', 'reproduce_all']
+           'Profile', 'Ledger', 'Run', 'Train', 'Weights', 'Measure', 'Rows', 'Receipt', 'ask', 'drive', 'Plan',
+           'Runner', 'LedgerStore', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7', 'fig4',
+           'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'Artifact', 'artifact_order',
+           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'reproduce_all']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -98,15 +100,6 @@ PROFILES = {
                              artifacts=('table2', 'table3', 'fig3', 'table4')),
 }
 
-def _available(prof:Profile, pairs, data_root=None, log=print)->list:
-    "The (net, data) pairs of `pairs` whose data set is here; the others are skipped with a printed line"
-    st = {d['name']: d['available'] for d in data_status(data_root)}
-    ok = [(n, d) for n, d in pairs if st.get(d, False) or d == 'synthetic']
-    for n, d in pairs:
-        if (n, d) not in ok and log: log(f"skip {n} on {d}: the data set is not here (see `sharpnb data`)")
-    if not ok: raise SharpnbError(f"None of the data sets of profile {prof.name!r} is available here ({', '.join(d for _, d in pairs)}); see `sharpnb data`.")
-    return ok
-
 # %% ../nbs/08a_reproduce.ipynb #0f0e29c2
 COST = {'seconds': NUM_OR_NULL, 'cpu_seconds?': NUM_OR_NULL}
 LEDGER_SCHEMA = {'spec?': dict, 'result?': dict, 'history?': list, 'weights?': {'*': str}, 'cost?': COST,
@@ -145,25 +138,77 @@ def _weight_shas(run_dir:Path)->dict:
 def _cost(t0:float, c0:float)->dict:
     return dict(seconds=round(time.perf_counter() - t0, 3), cpu_seconds=round(time.process_time() - c0, 2))
 
-# %% ../nbs/08a_reproduce.ipynb #c6b759bd
-class Ctx:
-    "Where a reproduction keeps its runs and ledger, and the data sets it has loaded"
-    def __init__(self, prof:Profile, runs_root='runs', data_root=None, log=print, device=None, ledger=None):
-        self.prof, self.root, self.data_root, self.log = prof, Path(runs_root)/f'reproduce-{prof.name}', data_root, log
-        self.dev = get_device(device or prof.device); self._data = {}
-        self.ledger = Ledger(ledger if ledger is not None else self.root/'ledger')
-        self.work = {}       # (kind, run, key) -> dict(seconds, cpu_seconds): everything a result rests on, whenever it was made
-        self.mismatch = []   # weights retrained here that differ from the committed record's
-    def data(self, name, seed=0):
-        key = (name, seed)
-        if key not in self._data:
-            self._data[key] = load_data(name, self.data_root, self.dev, self.prof.subset, self.prof.test_subset, seed=seed)
-        return self._data[key]
+# %% ../nbs/08a_reproduce.ipynb #15ea74fb
+@dataclass(frozen=True)
+class Train:
+    "A request for the finished run of `cfg` (read from the ledger, or trained and recorded there): answered with a `Run`"
+    cfg:TrainCfg; tag:str=''; remedies:dict|None=None
+
+@dataclass(frozen=True)
+class Weights:
+    "A request for the model of `run` at `which` ('final', 'init' or an epoch): answered with (model, weights hash)"
+    run:Run; which:object='final'
+
+@dataclass(frozen=True)
+class Measure:
+    "A request for the measurement `spec` (a spec of `sharpnb.runs`) of `run` at the weights `which`, through the ledger: answered with its entry"
+    run:Run; which:object; spec:object
+
+@dataclass(frozen=True)
+class Rows:
+    "A request for the data set `name` as the profile subsets it for `seed`: answered with a `Data`"
+    name:str; seed:int=0
+
+@dataclass
+class Receipt:
+    "What answers rest on: the cost of every run and measurement they read or made, (kind, run, key) -> cost, and weights unlike their record"
+    work:dict=field(default_factory=dict); mismatch:list=field(default_factory=list)
+    def add(self, other:Receipt)->Receipt:
+        "Add `other`'s items (in their order; a later cost of the same item replaces the earlier)"
+        self.work.update(other.work)
+        for m in other.mismatch:
+            if m not in self.mismatch: self.mismatch.append(m)
+        return self
+
+def ask(reqs:list):
+    "Yield each request of `reqs` in turn and return their answers as a list (inside an artifact: `xs = yield from ask(reqs)`)"
+    out = []
+    for r in reqs: out.append((yield r))
+    return out
+
+def drive(artifact, plan, answer)->tuple:
+    "(result, `Receipt`) of `artifact(plan)`: each request it yields is answered by `answer(request) -> (answer, Receipt)`"
+    gen, total = artifact(plan), Receipt()
+    if not inspect.isgenerator(gen): return gen, total           # an artifact that asks for nothing (Table 1)
+    try:
+        req = next(gen)
+        while True:
+            ans, rc = answer(req)
+            total.add(rc); req = gen.send(ans)
+    except StopIteration as done: return done.value, total
+
+# %% ../nbs/08a_reproduce.ipynb #dc371341
+@dataclass(frozen=True)
+class Plan:
+    "What an artifact plans with: the profile, the device its runs are configured for, and the data sets that are here"
+    prof:Profile
+    dev:str='cpu'
+    have:tuple=('synthetic',)  # data sets present (`sharpnb data`)
+    log:object=None
+    def pairs(self, fig:bool=False)->list:
+        "The (net, data) pairs of the tables (of the figures: `fig`) whose data set is here; the others are skipped with a printed line"
+        pairs = self.prof.fig_nets if fig else self.prof.nets
+        ok = [(n, d) for n, d in pairs if d in self.have]
+        for n, d in pairs:
+            if (n, d) not in ok and self.log: self.log(f"skip {n} on {d}: the data set is not here (see `sharpnb data`)")
+        if not ok: raise SharpnbError(f"None of the data sets of profile {self.prof.name!r} is available here ({', '.join(d for _, d in pairs)}); see `sharpnb data`.")
+        return ok
     def cfg(self, net, data, regime='SB', seed=0, bs=None, **kw)->TrainCfg:
+        "The profile's run of `net` on `data` in `regime` (its SB at its own batch size where it scales the protocol)"
         p = self.prof
         if bs is None and regime == 'SB': bs = p.sb_bs        # a scaled protocol's SB (None: the paper's 256)
         return TrainCfg(**{**dict(net=net, data=data, regime=regime, bs=bs, n_epochs=p.n_epochs, seed=seed, subset=p.subset,
-                                  test_subset=p.test_subset, save_every=p.save_every, device=str(self.dev), stop=p.stop), **kw})
+                                  test_subset=p.test_subset, save_every=p.save_every, device=self.dev, stop=p.stop), **kw})
     def regimes(self, net, data, n_train:int)->dict:
         "{batch size: 'SB' or 'LB'} of the profile's two regimes on `n_train` rows"
         return {batch_size(self.cfg(net, data, r), n_train): r for r in ('SB', 'LB')}
@@ -171,22 +216,54 @@ class Ctx:
         "The run at batch size `bs`: the profile's SB or LB where `bs` is theirs (one run, shared by every artifact), else SB's settings at `bs`"
         regime = self.regimes(net, data, n_train).get(bs)
         return self.cfg(net, data, regime, seed, **kw) if regime else self.cfg(net, data, 'SB', seed, bs=bs, **kw)
-    def _train(self, cfg, out, remedies):
-        return train_run(cfg, out, resume=True, data=self.data(cfg.data, cfg.seed), log=self.log, quiet=True, remedies=remedies)
     def run_name(self, cfg:TrainCfg, tag:str='')->str:
         "The run's directory and ledger name: network, data, regime (or batch size) and seed"
         sb = cfg.regime == 'SB' and cfg.bs == self.prof.sb_bs      # the profile's SB, named so at any batch size
         return f"{cfg.net}-{cfg.data}-{cfg.regime if cfg.bs is None or sb else f'bs{cfg.bs}'}-s{cfg.seed}{tag}"
-    def run(self, cfg:TrainCfg, tag:str='', remedies=None)->Run:
+    def sharp(self, run:Run, which='final', **kw)->Measure:
+        "The request for metric 2.1 of `run` at `which` at the profile's ε (`Sharpness`'s other settings in `kw`)"
+        return Measure(run, which, Sharpness(tuple(self.prof.eps), **kw))
+
+# %% ../nbs/08a_reproduce.ipynb #884648e6
+class Runner:
+    "Answers the requests of a profile's artifacts: runs from the ledger (else trained under `runs_root`), their weights, data and measurements"
+    def __init__(self, prof:Profile, runs_root='runs', data_root=None, log=print, device=None, ledger=None):
+        self.prof, self.root, self.data_root, self.log = prof, Path(runs_root)/f'reproduce-{prof.name}', data_root, log
+        self.dev = get_device(device or prof.device); self._data, self._warned = {}, set()
+        self.ledger = Ledger(ledger if ledger is not None else self.root/'ledger')
+    def plan(self)->Plan:
+        "The `Plan` the artifacts of this runner see: its profile and device, and the data sets that are here"
+        have = tuple(d['name'] for d in data_status(self.data_root) if d['available']) + ('synthetic',)
+        return Plan(self.prof, str(self.dev), have, self.log)
+    def make(self, artifact)->tuple:
+        "(result, `Receipt`) of `artifact`, every request answered here"
+        return drive(artifact, self.plan(), self.answer)
+    def answer(self, req)->tuple:
+        "(answer, `Receipt`) of one request"
+        rc = Receipt()
+        match req:
+            case Train(): return self.run(req.cfg, req.tag, req.remedies, rc), rc
+            case Weights(): return self.model(req.run, req.which, rc), rc
+            case Measure(): return self.measure(req.run, req.which, req.spec, rc), rc
+            case Rows(): return self.data(req.name, req.seed), rc
+        raise TypeError(f"Not a request of an artifact: {req!r}")
+    def data(self, name, seed=0)->Data:
+        key = (name, seed)
+        if key not in self._data:
+            self._data[key] = load_data(name, self.data_root, self.dev, self.prof.subset, self.prof.test_subset, seed=seed)
+        return self._data[key]
+    def _train(self, cfg, out, remedies):
+        return train_run(cfg, out, resume=True, data=self.data(cfg.data, cfg.seed), log=self.log, quiet=True, remedies=remedies)
+    def run(self, cfg:TrainCfg, tag:str, remedies, rc:Receipt)->Run:
         "The finished run of `cfg`: from the ledger, or trained (resumed, found finished) and recorded there"
-        name = self.run_name(cfg, tag)
+        name = Plan(self.prof).run_name(cfg, tag)
         out, rec = self.root/name, self.ledger.get(name)
         spec = json.loads(json.dumps(dict(cfg={k: v for k, v in cfg_dict(cfg).items() if k != 'device'}, remedies=remedies or {})))
         if rec and rec.get('spec') != spec:
             raise SharpnbError(f"{self.ledger.root/name}.json records run {name} with another configuration than profile "
                                f"{self.prof.name!r} asks for; restore the ledger or use another results folder (nothing was changed).")
         if 'result' in rec:
-            self.work[('train', name, '')] = rec['cost']
+            rc.work[('train', name, '')] = rec['cost']
             return Run(name, out, cfg, remedies, rec['result'], rec['history'])
         fresh = not is_run(out)
         if not (out/'result.json').exists() and self.log: self.log(f'train {name}')
@@ -196,64 +273,64 @@ class Ctx:
         cost = dict(seconds=res['provenance']['seconds'], cpu_seconds=_cost(t0, c0)['cpu_seconds'] if fresh else None)
         hist = load_json(out/'history.json')
         self.ledger.update(name, lambda d: d.update(spec=spec, result=res, history=hist, weights=_weight_shas(out), cost=cost))
-        self.work[('train', name, '')] = cost
+        rc.work[('train', name, '')] = cost
         return Run(name, out, cfg, remedies, res, hist)
-    def model(self, run:Run, which='final')->tuple:
+    def model(self, run:Run, which, rc:Receipt)->tuple:
         "(model, weights hash) of `run` at `which` ('final', 'init' or an epoch); retrains the run if its weights are not here"
         retrained = not _weight_file(run.dir, which).exists()
         if retrained:
             if self.log: self.log(f'retrain {run.name}: its weights are not in {run.dir}')
             t0, c0 = time.perf_counter(), time.process_time()
-            self._train(run.cfg, run.dir, run.remedies); self.work[('retrain', run.name, '')] = _cost(t0, c0)
+            self._train(run.cfg, run.dir, run.remedies); rc.work[('retrain', run.name, '')] = _cost(t0, c0)
         m = load_run(run.dir, which=which, device=str(self.dev), data=self.data(run.cfg.data, run.cfg.seed))[0]
         sha = state_sha(m)
-        self._check_weights(run, which, sha, 'retrained here (another CPU gives other floats)' if retrained else f'in {run.dir}')
+        self.check_weights(run, which, sha, 'retrained here (another CPU gives other floats)' if retrained else f'in {run.dir}', rc)
         return m, sha
-    def _check_weights(self, run:Run, which, sha, where:str):
-        "Report weights `sha` of `run` at `which` that differ from the ledger record's own `weights` (in the result's provenance)"
-        want = self.ledger.get(run.name).get('weights', {}).get(str(which))
-        if want is not None and sha is not None and sha != want and f'{run.name}@{which}' not in self.mismatch:
-            self.mismatch.append(f'{run.name}@{which}')
-            if self.log: self.log(f"warning: {run.name} ({which}): the weights {where} hash to {sha}, the ledger record's weights.{which} "
-                                  f"to {want}; what is measured records the hash of the weights it saw")
-    def measure(self, run:Run, which, spec)->dict:
-        "The measurement `spec` (a spec of `sharpnb.runs`) of `run` at the weights `which`, through the ledger (`sharpnb.runs.measure`)"
+    def check_weights(self, run:Run, which, sha, where:str, rc:Receipt):
+        "Note in `rc` weights `sha` of `run` at `which` that differ from the ledger record's own `weights` (warned once per runner)"
+        want, tag = self.ledger.get(run.name).get('weights', {}).get(str(which)), f'{run.name}@{which}'
+        if want is None or sha is None or sha == want: return
+        if tag not in rc.mismatch: rc.mismatch.append(tag)
+        if self.log and tag not in self._warned:
+            self._warned.add(tag)
+            self.log(f"warning: {run.name} ({which}): the weights {where} hash to {sha}, the ledger record's weights.{which} "
+                     f"to {want}; what is measured records the hash of the weights it saw")
+    def measure(self, run:Run, which, spec, rc:Receipt)->dict:
+        "The measurement `spec` of `run` at the weights `which`, through the ledger (`sharpnb.runs.measure`)"
         def load():                                           # only when the ledger has no entry: the run retrained if its weights are gone
-            m, sha = self.model(run, which)
+            m, sha = self.model(run, which, rc)
             return m, self.data(run.cfg.data, run.cfg.seed), sha
-        return measure(spec, LedgerStore(self, run, which, spec.kind), load)
-    def sharp(self, run:Run, eps, which='final', **kw)->dict:
-        "Metric 2.1 of `run` at `which` on its training set (`Sharpness`'s settings), through the ledger"
-        spec = Sharpness(tuple(eps), **kw)
-        if self.log and f"{which}|{spec.key}" not in self.ledger.get(run.name).get('sharpness', {}):
-            self.log(f"sharpness {run.name} @{which} {spec.key}")
-        return self.measure(run, which, spec)
+        return measure(spec, LedgerStore(self, run, which, spec.kind, rc), load)
 
+# %% ../nbs/08a_reproduce.ipynb #b1b619b2
 class LedgerStore:
-    "The store of `sharpnb.runs.measure` in a profile's ledger: a run's entries of one kind at the weights `which`"
-    def __init__(self, ctx:Ctx, run:Run, which, kind:str): self.ctx, self.run, self.which, self.kind = ctx, run, which, kind
+    "The store of `sharpnb.runs.measure` in a profile's ledger: a run's entries of one kind at the weights `which`, each noted in `rc`"
+    def __init__(self, runner:Runner, run:Run, which, kind:str, rc:Receipt):
+        self.runner, self.run, self.which, self.kind, self.rc = runner, run, which, kind, rc
     def get(self, key:str, sha)->dict|None:
         "The recorded entry, used as it is (a fresh clone has no weights to check it by); a hash unlike the run's own record is reported"
-        mk = f'{self.which}|{key}'
-        old = self.ctx.ledger.get(self.run.name).get(self.kind, {}).get(mk)
-        if old is not None:
-            self.ctx._check_weights(self.run, self.which, old.get('weights'), f'of its cached {self.kind} entry {mk!r}')
-            self.ctx.work[(self.kind, self.run.name, mk)] = old['cost']
+        mk, log = f'{self.which}|{key}', self.runner.log
+        old = self.runner.ledger.get(self.run.name).get(self.kind, {}).get(mk)
+        if old is None:
+            if log: log(f"{self.kind} {self.run.name} @{self.which} {key}")
+            return None
+        self.runner.check_weights(self.run, self.which, old.get('weights'), f'of its cached {self.kind} entry {mk!r}', self.rc)
+        self.rc.work[(self.kind, self.run.name, mk)] = old['cost']
         return old
     def put(self, key:str, res:dict, sha:str, cost:dict)->dict:
         "Record `res` with its weights' hash and cost in the run's ledger record (atomically; the caller holds the ledger's lock)"
         mk, r = f'{self.which}|{key}', dict(res, weights=sha)
         r['cost'] = cost
-        self.ctx.ledger.update(self.run.name, lambda d: d.setdefault(self.kind, {}).__setitem__(mk, r))
-        self.ctx.work[(self.kind, self.run.name, mk)] = cost
+        self.runner.ledger.update(self.run.name, lambda d: d.setdefault(self.kind, {}).__setitem__(mk, r))
+        self.rc.work[(self.kind, self.run.name, mk)] = cost
         return r
 
+# %% ../nbs/08a_reproduce.ipynb #e803d1cb
 def _stats(v)->dict:
     v = np.asarray(v, dtype=float)
     return dict(mean=float(v.mean()), std=float(v.std(ddof=1)) if len(v) > 1 else 0., n=len(v), values=v.tolist())
 
-# %% ../nbs/08a_reproduce.ipynb #e803d1cb
-def table1(ctx:Ctx)->dict:
+def table1(ctx:Plan)->dict:
     "Table 1 (and Appendix B): the networks and their parameter counts"
     return dict(nets=nets_table())
 
@@ -274,23 +351,25 @@ def bn_evaluate(m, d:Data, chunk:int=5000)->dict:
     f, g = FullBatch(m, d.x_train, d.y_train, chunk, 'batch', d.prep).loss_grad()
     return dict(out, f_batch=float(f), grad_norm=float(g.norm()))
 
-def _bn_rows(ctx, runs:dict)->dict:
+def _bn_rows(runs:dict):
     "Table 2 under each BN policy: per policy the train/test accuracy of SB and LB and the paired gap; the final gradient norms"
-    ev = {reg: [ctx.measure(r, 'final', Measurement('eval', 'bn-eval', bn_evaluate)) for r in rs]
-          for reg, rs in runs.items()}
+    ev = {}
+    for reg, rs in runs.items(): ev[reg] = yield from ask([Measure(r, 'final', Measurement('eval', 'bn-eval', bn_evaluate)) for r in rs])
     res = {bn: {f'{k}_{reg}': _stats([100 * e[bn][f'{k}_acc'] for e in ev[reg]]) for k in ('train', 'test') for reg in ev} for bn in TABLE2_BN}
     for bn in TABLE2_BN:
         g = _stats([100 * (a[bn]['test_acc'] - b[bn]['test_acc']) for a, b in zip(ev['SB'], ev['LB'])])
         res[bn]['gap'] = dict(g, se=g['std'] / math.sqrt(g['n']))
     return dict(bn=res, grad_norm={reg: _stats([e['grad_norm'] for e in ev[reg]]) for reg in ev})
 
-def table2(ctx:Ctx)->dict:
+def table2(ctx:Plan):
     "Table 2 and Figure 2: train/test accuracy of SB and LB per network and seed (with running BN, and under each of `TABLE2_BN`), the paired gap, and the per-epoch curves"
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root, ctx.log):
-        runs = {reg: [ctx.run(ctx.cfg(net, data, reg, s)) for s in ctx.prof.seeds] for reg in ('SB', 'LB')}
+    for net, data in ctx.pairs():
+        runs = {}
+        for reg in ('SB', 'LB'): runs[reg] = yield from ask([Train(ctx.cfg(net, data, reg, s)) for s in ctx.prof.seeds])
         rows = {reg: [r.result for r in rs] for reg, rs in runs.items()}
         gap = _stats([100 * (a['test_acc'] - b['test_acc']) for a, b in zip(rows['SB'], rows['LB'])])   # same seed, same x0
+        bn = yield from _bn_rows(runs)
         out[f'{net}/{data}'] = dict(
             net=rows['SB'][0]['net'], data=data, bs={r: rows[r][0]['bs'] for r in rows}, n_train=rows['SB'][0]['data']['n_train'],
             **{f'{k}_{r}': _stats([x[f'{k}_acc'] * 100 for x in rows[r]]) for k in ('train', 'test') for r in ('SB', 'LB')},
@@ -300,16 +379,20 @@ def table2(ctx:Ctx)->dict:
             dist_ratio=_stats([a['dist_from_init'] / b['dist_from_init'] for a, b in zip(rows['SB'], rows['LB'])]),
             stop_epoch={r: [len(x.history) for x in rs] for r, rs in runs.items()},
             plateau={r: _stats([_plateau(x.history) for x in rs]) for r, rs in runs.items()},
-            history={reg: runs[reg][0].history for reg in runs}, **_bn_rows(ctx, runs))
+            history={reg: runs[reg][0].history for reg in runs}, **bn)
     return out
 
-def _sharp(ctx, p):
+# %% ../nbs/08a_reproduce.ipynb #4bfd8c19
+def _sharp(ctx:Plan, p):
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root, ctx.log):
+    for net, data in ctx.pairs():
         res, per = {}, {}
         for bn in ctx.prof.sharp_bn:
             for reg in ('SB', 'LB'):
-                per[bn, reg] = [ctx.sharp(ctx.run(ctx.cfg(net, data, reg, s)), ctx.prof.eps, p=p, bn=bn, seed=s) for s in ctx.prof.seeds]
+                per[bn, reg] = []
+                for s in ctx.prof.seeds:
+                    run = yield Train(ctx.cfg(net, data, reg, s))
+                    per[bn, reg].append((yield ctx.sharp(run, p=p, bn=bn, seed=s)))
             for reg in ('SB', 'LB'):
                 rs = per[bn, reg]
                 for e in ctx.prof.eps:
@@ -325,46 +408,47 @@ def _sharp(ctx, p):
                                     maxiter=r0['config']['maxiter'], chunk=r0['config']['chunk'], start=r0['config']['start'])
     return out
 
-def table3(ctx:Ctx)->dict:
+def table3(ctx:Plan):
     "Table 3: ε-sharpness in the full space (A = I), SB and LB, per BN policy"
-    return _sharp(ctx, None)
+    return (yield from _sharp(ctx, None))
 
-def table4(ctx:Ctx)->dict:
+def table4(ctx:Plan):
     "Table 4: ε-sharpness in random subspaces of dimension p (paper: 100)"
-    return _sharp(ctx, ctx.prof.p)
+    return (yield from _sharp(ctx, ctx.prof.p))
 
 # %% ../nbs/08a_reproduce.ipynb #db12b6a3
-def _parametric(ctx, path):
+def _parametric(ctx:Plan, path):
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
+    for net, data in ctx.pairs(fig=True):
         s = ctx.prof.seeds[0]
-        sb, lb = (ctx.run(ctx.cfg(net, data, r, s)) for r in ('SB', 'LB'))
-        (msb, hsb), (mlb, hlb) = ctx.model(sb), ctx.model(lb)
-        out[f'{net}/{data}'] = {bn: parametric_curve(msb, mlb, ctx.data(data, s), alphas=alpha_grid(ctx.prof.grid),
+        sb, lb = yield from ask([Train(ctx.cfg(net, data, r, s)) for r in ('SB', 'LB')])
+        (msb, hsb), (mlb, hlb) = yield from ask([Weights(sb), Weights(lb)])
+        d = yield Rows(data, s)
+        out[f'{net}/{data}'] = {bn: parametric_curve(msb, mlb, d, alphas=alpha_grid(ctx.prof.grid),
                                                      path=path, bn=bn, networks=dict(SB=sb.name, LB=lb.name))
                                 for bn in ('recompute', 'batch', 'interpolate')}
         out[f'{net}/{data}']['weights'] = dict(SB=hsb, LB=hlb)
     return out
 
-def fig3(ctx:Ctx)->dict:
+def fig3(ctx:Plan):
     "Figure 3: the linear path α·w_LB + (1−α)·w_SB, under the three BN policies"
-    return _parametric(ctx, 'linear')
+    return (yield from _parametric(ctx, 'linear'))
 
-def fig7(ctx:Ctx)->dict:
+def fig7(ctx:Plan):
     "Figure 7: the curvilinear path sin(απ/2)·w_LB + cos(απ/2)·w_SB"
-    return _parametric(ctx, 'curvilinear')
+    return (yield from _parametric(ctx, 'curvilinear'))
 
 # %% ../nbs/08a_reproduce.ipynb #cc388173
-def fig4(ctx:Ctx)->dict:
+def fig4(ctx:Plan):
     "Figure 4: final test accuracy and sharpness against the batch size, per seed of `sweep_seeds`"
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
+    for net, data in ctx.pairs(fig=True):
         rows, bn = [], ctx.prof.sharp_bn[0]
-        n_train = ctx.data(data, ctx.prof.seeds[0]).n_train
+        n_train = (yield Rows(data, ctx.prof.seeds[0])).n_train
         for bs in ctx.prof.sweep_bs:
             if bs > n_train: continue
-            runs = [ctx.run(ctx.bs_cfg(net, data, bs, s, n_train)) for s in ctx.prof.sweep_seeds]   # SB's and LB's are Table 2's runs
-            sh = [ctx.sharp(r, ctx.prof.eps, bn=bn, seed=r.cfg.seed) for r in runs]
+            runs = yield from ask([Train(ctx.bs_cfg(net, data, bs, s, n_train)) for s in ctx.prof.sweep_seeds])   # SB's and LB's are Table 2's runs
+            sh = yield from ask([ctx.sharp(r, bn=bn, seed=r.cfg.seed) for r in runs])
             rows.append(dict(bs=bs, seeds=list(ctx.prof.sweep_seeds), steps_per_epoch=-(-n_train // bs),
                              **{k: _stats([100 * r.result[k] for r in runs]) for k in ('test_acc', 'train_acc')},
                              **{k: _stats([r.result[k] for r in runs]) for k in ('train_loss', 'test_loss')},
@@ -377,27 +461,27 @@ def _epochs(prof:Profile, epochs, last:int)->list:
     if prof.stop is None: return list(epochs)
     return [e for e in epochs if e < last] + [last]
 
-def fig5(ctx:Ctx)->dict:
+def _warm(m, d:Data, lb_cfg:TrainCfg, sharp:Sharpness)->dict:
+    "LB (`lb_cfg`) trained from the SB iterate `m`: SB's test accuracy before, LB's after, and LB's sharpness (`sharp`)"
+    m.train(); sb_acc = evaluate(m, d.x_test, d.y_test, d.prep)['acc']
+    t0 = time.perf_counter(); set_seed(lb_cfg.seed); h = fit(m, d, lb_cfg, progress=False); lb_sec = time.perf_counter() - t0
+    ev = evaluate(m, d.x_test, d.y_test, d.prep)
+    sh = sharp(m, d)
+    return dict(sb_test_acc=100 * sb_acc, lb_test_acc=100 * ev['acc'], lb_test_loss=ev['loss'], lb_seconds=lb_sec,
+                phi={f'{x:g}': sh['phi'][str(float(x))] for x in sharp.eps}, sharpness=sh,
+                **({'lb_epochs': len(h)} if lb_cfg.stop else {}))       # under a stopping rule, where this LB stopped
+
+def fig5(ctx:Plan):
     "Figure 5: LB warm-started from SB iterates: test accuracy and sharpness against the SB epoch"
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
-        s = ctx.prof.seeds[0]; d = ctx.data(data, s); bn = ctx.prof.sharp_bn[0]
-        sb = ctx.run(ctx.cfg(net, data, 'SB', s))
-        lb_cfg = ctx.cfg(net, data, 'LB', s, save_every=0)
-        def warm(m, e=None):
-            m.train(); sb_acc = evaluate(m, d.x_test, d.y_test, d.prep)['acc']
-            t0 = time.perf_counter(); set_seed(s); h = fit(m, d, lb_cfg, progress=False); lb_sec = time.perf_counter() - t0
-            ev = evaluate(m, d.x_test, d.y_test, d.prep)
-            sh = Sharpness(ctx.prof.eps, bn=bn, seed=s)(m, d)
-            return dict(sb_test_acc=100 * sb_acc, lb_test_acc=100 * ev['acc'], lb_test_loss=ev['loss'], lb_seconds=lb_sec,
-                        phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps}, sharpness=sh,
-                        **({'lb_epochs': len(h)} if lb_cfg.stop else {}))       # under a stopping rule, where this LB stopped
-        key = f"LB-{config_hash(lb_cfg)}-{Sharpness(ctx.prof.eps, bn=bn, seed=s).key}"
+    for net, data in ctx.pairs(fig=True):
+        s, bn = ctx.prof.seeds[0], ctx.prof.sharp_bn[0]
+        sb = yield Train(ctx.cfg(net, data, 'SB', s))
+        lb_cfg, sharp = ctx.cfg(net, data, 'LB', s, save_every=0), Sharpness(ctx.prof.eps, bn=bn, seed=s)
+        warm = Measurement('warm', f"LB-{config_hash(lb_cfg)}-{sharp.key}", partial(_warm, lb_cfg=lb_cfg, sharp=sharp))
         rows = []
         for e in _epochs(ctx.prof, ctx.prof.warm_epochs, len(sb.history)):
-            which = 'init' if e == 0 else ('final' if e == len(sb.history) else e)
-            if ctx.log and f'{which}|{key}' not in ctx.ledger.get(sb.name).get('warm', {}): ctx.log(f'fig5: LB from SB epoch {e}')
-            r = ctx.measure(sb, which, Measurement('warm', key, lambda m, _: warm(m)))
+            r = yield Measure(sb, 'init' if e == 0 else ('final' if e == len(sb.history) else e), warm)
             rows.append(dict(sb_epoch=e, **{k: r[k] for k in ('sb_test_acc', 'lb_test_acc', 'lb_test_loss', 'phi', 'weights')},
                              seconds=r['cost']['seconds'], **{k: r[k] for k in ('lb_epochs',) if k in r}))
         out[f'{net}/{data}'] = dict(rows=rows, bn=bn, lb_epochs=lb_cfg.n_epochs,      # the LB budget; under a stopping rule its cap, each row's lb_epochs where it stopped
@@ -406,20 +490,20 @@ def fig5(ctx:Ctx)->dict:
 
 def _train_loss(m, d:Data)->dict: return dict(loss=evaluate(m, d.x_train, d.y_train, d.prep)['loss'])
 
-def fig6(ctx:Ctx)->dict:
+def fig6(ctx:Plan):
     "Figure 6: sharpness against the training cross-entropy along the SB and LB trajectories"
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
-        s = ctx.prof.seeds[0]; d = ctx.data(data, s); res = {}; bn = ctx.prof.sharp_bn[0]
+    for net, data in ctx.pairs(fig=True):
+        s, res, bn = ctx.prof.seeds[0], {}, ctx.prof.sharp_bn[0]
         for reg in ('SB', 'LB'):
-            run, pts = ctx.run(ctx.cfg(net, data, reg, s)), []
+            run, pts = (yield Train(ctx.cfg(net, data, reg, s))), []
             last = len(run.history)
             for e in _epochs(ctx.prof, [0] + list(range(ctx.prof.curve_every, ctx.prof.n_epochs + 1, ctx.prof.curve_every)), last):
                 ckpt = bool(ctx.prof.save_every) and e % ctx.prof.save_every == 0
                 which = 'init' if e == 0 else e if ckpt or e != last else 'final'   # a stop between checkpoints: the final weights (any other missing checkpoint fails loudly)
-                loss = (ctx.measure(run, which, Measurement('eval', 'train_loss', _train_loss))['loss'] if e == 0 else
-                        run.history[e - 1]['train_loss'])
-                sh = ctx.sharp(run, ctx.prof.eps, which=which, bn=bn, seed=s)
+                if e == 0: loss = (yield Measure(run, which, Measurement('eval', 'train_loss', _train_loss)))['loss']
+                else: loss = run.history[e - 1]['train_loss']
+                sh = yield ctx.sharp(run, which=which, bn=bn, seed=s)
                 pts.append(dict(epoch=e, train_loss=loss, phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps},
                                 f0=sh['results'][0]['f0']))     # the training loss under φ's own BN policy (`bn`), on φ's rows
             res[reg] = pts
@@ -427,14 +511,14 @@ def fig6(ctx:Ctx)->dict:
     return out
 
 # %% ../nbs/08a_reproduce.ipynb #cec00e8a
-def _remedy_table(ctx, remedies:dict, sb_too:bool, tag:str|None=None):
+def _remedy_table(ctx:Plan, remedies:dict, sb_too:bool, tag:str|None=None):
     out, tag = {}, '-' + (tag or '-'.join(remedies))
-    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root, ctx.log):
+    for net, data in ctx.pairs():
         seeds, bn = ctx.prof.remedy_seeds, ctx.prof.sharp_bn[0]
-        sb = [ctx.run(ctx.cfg(net, data, 'SB', s), tag if sb_too else '', remedies if sb_too else None) for s in seeds]
-        lbs = [ctx.run(ctx.cfg(net, data, 'LB', s), tag, remedies) for s in seeds]
-        phis = [ctx.sharp(r, ctx.prof.eps, bn=bn, seed=s) for r, s in zip(lbs, seeds)]
-        base = [ctx.run(ctx.cfg(net, data, 'LB', s)) for s in seeds]
+        sb = yield from ask([Train(ctx.cfg(net, data, 'SB', s), tag if sb_too else '', remedies if sb_too else None) for s in seeds])
+        lbs = yield from ask([Train(ctx.cfg(net, data, 'LB', s), tag, remedies) for s in seeds])
+        phis = yield from ask([ctx.sharp(r, bn=bn, seed=s) for r, s in zip(lbs, seeds)])
+        base = yield from ask([Train(ctx.cfg(net, data, 'LB', s)) for s in seeds])
         out[f'{net}/{data}'] = dict(remedies=remedies, sb_test=_stats([100 * r.result['test_acc'] for r in sb]),
                                     sb_train=_stats([100 * r.result['train_acc'] for r in sb]),
                                     lb_test=_stats([100 * r.result['test_acc'] for r in lbs]),
@@ -446,26 +530,26 @@ def _remedy_table(ctx, remedies:dict, sb_too:bool, tag:str|None=None):
                                     bn=bn)
     return out
 
-def table6(ctx:Ctx)->dict:
+def table6(ctx:Plan):
     "Table 6: data augmentation for SB and LB; LB sharpness"
-    return _remedy_table(ctx, {'augment': dict(flip=0.5, rot=10., shift=0.2, interp='bilinear', fill='nearest')}, sb_too=True)
+    return (yield from _remedy_table(ctx, {'augment': dict(flip=0.5, rot=10., shift=0.2, interp='bilinear', fill='nearest')}, sb_too=True))
 
-def table7(ctx:Ctx)->dict:
+def table7(ctx:Plan):
     "Table 7: conservative (proximal) LB training, λ = 1e-3 with 3 ADAM iterations per batch; LB sharpness"
-    return _remedy_table(ctx, {'conservative': dict(lam=1e-3, inner=3, opt_state='carried across batches')}, sb_too=False)
+    return (yield from _remedy_table(ctx, {'conservative': dict(lam=1e-3, inner=3, opt_state='carried across batches')}, sb_too=False))
 
 # %% ../nbs/08a_reproduce.ipynb #7f7a7d98
-def starts(ctx:Ctx)->dict:
+def starts(ctx:Plan):
     "φ from the gradient-sign corner, from y = 0 and from random points of the box, on SB and LB minimisers (BN as the paper)"
     out = {}
-    for net, data in _available(ctx.prof, ctx.prof.nets, ctx.data_root, ctx.log):
+    for net, data in ctx.pairs():
         bn, rows = ctx.prof.sharp_bn[0], []
         plan = [('corner', None), ('zero', None)] + [('random', k) for k in range(1, ctx.prof.random_starts + 1)]
         for s in ctx.prof.start_seeds:
             for reg in ('SB', 'LB'):
-                run = ctx.run(ctx.cfg(net, data, reg, s))
+                run = yield Train(ctx.cfg(net, data, reg, s))
                 for start, k in plan:
-                    r = ctx.sharp(run, ctx.prof.eps, bn=bn, seed=s if k is None else k, start=start)
+                    r = yield ctx.sharp(run, bn=bn, seed=s if k is None else k, start=start)
                     for x in r['results']:
                         rows.append(dict(seed=s, regime=reg, start=start, start_seed=k, eps=x['eps'], phi=x['phi'], f0=x['f0'],
                                          f_start=x['f_start'], phi_start=x['phi_start'], nit=x['nit'], improved=x['improved'],
@@ -486,15 +570,17 @@ BEYOND = {
 }
 
 def _beyond(group:str):
-    def artifact(ctx:Ctx)->dict:
-        return {name: _remedy_table(ctx, spec, sb_too=False, tag=name) for name, spec in BEYOND[group].items()}
+    def artifact(ctx:Plan):
+        out = {}
+        for name, spec in BEYOND[group].items(): out[name] = yield from _remedy_table(ctx, spec, sb_too=False, tag=name)
+        return out
     artifact.__doc__ = f"Beyond the paper: LB with each of {', '.join(BEYOND[group])}; LB test accuracy and sharpness, plain LB and SB beside"
     return artifact
 
 sam, lrscale = _beyond('sam'), _beyond('lrscale')
 
 # %% ../nbs/08a_reproduce.ipynb #corr0002
-def _corr_points(ctx:Ctx, net:str, data:str, n_train:int)->list:
+def _corr_points(ctx:Plan, net:str, data:str, n_train:int)->list:
     "(cfg, run tag, axes) of every minimiser of `corr`"
     regime_bs = ctx.regimes(net, data, n_train)
     lr0 = default_of(TrainCfg, 'lr')
@@ -514,18 +600,16 @@ def measure_values(res:dict)->dict:
         else: out[k] = v['value']
     return out
 
-def corr(ctx:Ctx)->dict:
+def corr(ctx:Plan):
     "Beyond the paper: every sharpness measure of the profile's minimisers against their generalization gap (Kendall's τ, granulated)"
     spec = Measures(dict(ctx.prof.measure_settings))
     out, settings = {}, {k: (list(v) if isinstance(v, tuple) else v) for k, v in {**MEASURE_DEFAULTS, **spec.settings}.items()}
-    key = f'measures-{spec.key}'                              # the ledger's entries name their kind (the defaults' key: an empty `measure_settings`)
-    for net, data in _available(ctx.prof, ctx.prof.fig_nets, ctx.data_root, ctx.log):
+    every = Measurement(spec.kind, f'measures-{spec.key}', spec)   # the ledger's entries name their kind (the defaults' key: an empty `measure_settings`)
+    for net, data in ctx.pairs(fig=True):
         rows = []
-        for cfg, tag, axes in _corr_points(ctx, net, data, ctx.data(data, ctx.prof.seeds[0]).n_train):
-            run = ctx.run(cfg, tag)
-            if ctx.log and f'final|{key}' not in ctx.ledger.get(run.name).get('measures', {}): ctx.log(f'measures {run.name}')
-            r = ctx.measure(run, 'final', Measurement(spec.kind, key, spec))
-            res = run.result
+        for cfg, tag, axes in _corr_points(ctx, net, data, (yield Rows(data, ctx.prof.seeds[0])).n_train):
+            run = yield Train(cfg, tag)
+            r, res = (yield Measure(run, 'final', every)), run.result
             rows.append(dict(axes, run=run.name, train_acc=100 * res['train_acc'], test_acc=100 * res['test_acc'], test_loss=res['test_loss'],
                              gap=100 * (res['train_acc'] - res['test_acc']), **measure_values(r)))
         names = [k for k in rows[0] if k not in ('bs', 'lr', 'seed', 'run', 'train_acc', 'test_acc', 'test_loss', 'gap')]
@@ -538,7 +622,7 @@ def corr(ctx:Ctx)->dict:
 class Artifact:
     "One table or figure: the function that computes it, the trials it rests on, and the file that holds it"
     name:str
-    fn:object                 # Ctx -> the JSON-able result
+    fn:object                 # Plan -> the JSON-able result (a generator of requests, `drive`)
     seeds:str='seeds'         # the Profile field that names its trials ('seed0': the first of `seeds` alone)
     file:str|None=None        # the artifact whose result file holds it (Figure 2 is drawn from Table 2's runs)
     def trials(self, prof:dict)->tuple:
@@ -592,13 +676,13 @@ def reproduce(artifact:str, profile:str, results_root, runs_root='runs', data_ro
     t0, c0 = time.perf_counter(), time.process_time()
     led = ledger_path(profile, results_root)
     with locked(led, f"the ledger of profile {profile!r}"):      # one writer per ledger; a second reproduce of the profile is refused
-        ctx = Ctx(prof, runs_root, data_root, log, device, ledger=led)
-        result = ARTIFACTS[artifact].fn(ctx)
+        runner = Runner(prof, runs_root, data_root, log, device, ledger=led)
+        result, rc = runner.make(ARTIFACTS[artifact].fn)
         res = dict(artifact=artifact, profile=cfg_dict(prof), result=result,
-                   provenance=dict(provenance(ctx.dev, seconds=time.perf_counter() - t0),     # seconds: this call
+                   provenance=dict(provenance(runner.dev, seconds=time.perf_counter() - t0),     # seconds: this call
                                    cpu_seconds=round(time.process_time() - c0, 1),
-                                   work_seconds=round(sum(c.get('seconds') or 0. for c in ctx.work.values()), 1),  # what it rests on
-                                   work_items=len(ctx.work), work=work_summary(ctx.work), weights_mismatch=ctx.mismatch))
+                                   work_seconds=round(sum(c.get('seconds') or 0. for c in rc.work.values()), 1),  # what it rests on
+                                   work_items=len(rc.work), work=work_summary(rc.work), weights_mismatch=rc.mismatch))
         save_json(res, path)
     return check_schema(load_json(path), RESULT_SCHEMA, str(path))
 

@@ -36,6 +36,24 @@ def outputs(src, tmp)->dict:
     for f in ('sharpness.json', 'hessian.json'): out[f] = json.loads((tmp/'study'/'LB'/f).read_text())
     return canon(out)
 
+def _no_cost(o):
+    if isinstance(o, dict): return {k: _no_cost(v) for k, v in o.items() if k != 'cost'}
+    if isinstance(o, list): return [_no_cost(v) for v in o]
+    return o
+
+def artifacts(src, tmp, names=('table2', 'fig3', 'fig5', 'fig6'))->dict:
+    "`reproduce NAME --profile quick` for each of `names` with the code in `src`: each result, what it rests on (its work, by kind, and any "
+    "weights mismatch), and the ledger they leave (costs removed: they are times)"
+    src, tmp = Path(src).resolve(), Path(tmp).resolve()
+    out = {}
+    for a in names:
+        cli(src, 'reproduce', a, '--profile', 'quick', '--results', str(tmp/'res'), '--runs', str(tmp/'runs'), '--device', 'cpu', '--quiet')
+        j = json.loads((tmp/'res'/f'{a}-quick.json').read_text()); pv = j['provenance']
+        out[a] = dict(result=canon(j['result']), work_items=pv['work_items'], mismatch=pv['weights_mismatch'],
+                      work={k: (v['n'], v['cpu_unrecorded']) for k, v in pv['work'].items()})
+    out['ledger'] = {f.name: _no_cost(canon(json.loads(f.read_text()))) for f in sorted((tmp/'res'/'ledger-quick').glob('*.json'))}
+    return out
+
 if __name__ == '__main__':
     src, dst = sys.argv[1], sys.argv[2]
     with tempfile.TemporaryDirectory() as t: res = outputs(src, t)
