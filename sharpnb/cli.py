@@ -74,11 +74,11 @@ def cmd_restore(a):
     else: print(f"{restore_run(a.run_dir)}: the run that the interrupted --force was replacing is back, as it was.")
 
 def cmd_study(a):
-    from sharpnb.study import STUDY_PROFILES, run_study, table2
-    s = replace(STUDY_PROFILES[a.profile], device=a.device, **({'seed': a.seed} if a.seed is not None else {}),
-                **({'n_epochs': a.epochs} if a.epochs else {}))
-    res = run_study(s, a.out, force=a.force, data_root=a.data_root, log=None if (a.json or a.quiet) else print)
-    if a.json: return _print_json({k: v for k, v in res.items() if k != 'histories'})
+    from sharpnb.study import run_study, study_profile, table2
+    s = study_profile(a.profile, a.seed, a.epochs, a.device)
+    quiet = a.json or a.quiet
+    res = run_study(s, a.out, force=a.force, data_root=a.data_root, log=None if quiet else print, quiet=quiet, progress=False if quiet else None)
+    if a.json: return _print_json(res)
     print('\n' + table2(res))
     print(f"\nresults: {Path(a.out)/'study.json'}\nfigure:  {Path(a.out)/'study.png'}")
 
@@ -288,12 +288,13 @@ def _reproduce_args(sp):
     sp.add_argument('--quiet', action='store_true')
 
 def _study_args(sp):
-    from sharpnb.study import STUDY_PROFILES
-    sp.add_argument('--profile', default='paper', choices=list(STUDY_PROFILES),
-                    help='paper: every row, SB 256 / LB 6,000, 30 epochs (~10 min on 2 cores); quick: 10,000 rows (~3 min)')
+    from sharpnb.reproduce import PROFILES
+    sp.add_argument('--profile', default='paper', choices=list(PROFILES),
+                    help="one seed of a reproduction profile (`sharpnb reproduce`): paper (every Fashion-MNIST row, SB 256 / LB 6,000, "
+                         "30 epochs), paper-mnist (MNIST, until the loss ceases to improve), cpu (12,000 rows), quick (tests)")
     sp.add_argument('--out', default='runs/study', help='study directory')
     sp.add_argument('--epochs', type=positive_int, help='override the profile epoch budget')
-    sp.add_argument('--seed', type=int)
+    sp.add_argument('--seed', type=int, help="the trial (default: the profile's first seed)")
     sp.add_argument('--device', default='auto')
     sp.add_argument('--data-root')
     sp.add_argument('--force', action='store_true', help='retrain and replace an existing study')
@@ -378,7 +379,7 @@ COMMANDS = [  # (name, what it runs, its options, help)
     ('bench', cmd_bench, _bench_args, 'one benchmark suite (train, sharpness, hessian, parametric, sweep, instruments): times, ratios, efficiencies'),
     ('measures', cmd_measures, _measures_args, 'every sharpness measure (Keskar, lambda_max, trace, adaptive, average, Fisher-Rao, PAC-Bayes) of finished runs'),
     ('reproduce', cmd_reproduce, _reproduce_args, 'compute (or read from the cache) one table or figure of the paper'),
-    ('study', cmd_study, _study_args, 'the main job: an SB-vs-LB study of F1 on Fashion-MNIST (Table 2, Figure 2)'),
+    ('study', cmd_study, _study_args, 'the main job: Tables 2, 3 and Figures 2, 3 of one seed of a profile (default paper: F1 on Fashion-MNIST)'),
 ]
 
 def parser()->argparse.ArgumentParser:

@@ -227,8 +227,12 @@ class Plan:
 # %% ../nbs/08a_reproduce.ipynb #884648e6
 class Runner:
     "Answers the requests of a profile's artifacts: runs from the ledger (else trained under `runs_root`), their weights, data and measurements"
-    def __init__(self, prof:Profile, runs_root='runs', data_root=None, log=print, device=None, ledger=None):
-        self.prof, self.root, self.data_root, self.log = prof, Path(runs_root)/f'reproduce-{prof.name}', data_root, log
+    def __init__(self, prof:Profile, runs_root='runs', data_root=None, log=print, device=None, ledger=None,
+                 root=None,      # the run directories' folder (default runs_root/reproduce-PROFILE)
+                 quiet=True,     # False: a line per epoch of training, beside a line per run and measurement
+                 progress=None): # bars of training and sharpness solves (None: on a terminal)
+        self.prof, self.data_root, self.log, self.quiet, self.progress = prof, data_root, log, quiet, progress
+        self.root = Path(root) if root is not None else Path(runs_root)/f'reproduce-{prof.name}'
         self.dev = get_device(device or prof.device); self._data, self._warned = {}, set()
         self.ledger = Ledger(ledger if ledger is not None else self.root/'ledger')
     def plan(self)->Plan:
@@ -253,7 +257,8 @@ class Runner:
             self._data[key] = load_data(name, self.data_root, self.dev, self.prof.subset, self.prof.test_subset, seed=seed)
         return self._data[key]
     def _train(self, cfg, out, remedies):
-        return train_run(cfg, out, resume=True, data=self.data(cfg.data, cfg.seed), log=self.log, quiet=True, remedies=remedies)
+        return train_run(cfg, out, resume=True, data=self.data(cfg.data, cfg.seed), log=self.log, quiet=self.quiet,
+                         progress=self.progress, remedies=remedies)
     def run(self, cfg:TrainCfg, tag:str, remedies, rc:Receipt)->Run:
         "The finished run of `cfg`: from the ledger, or trained (resumed, found finished) and recorded there"
         name = Plan(self.prof).run_name(cfg, tag)
@@ -300,7 +305,8 @@ class Runner:
         def load():                                           # only when the ledger has no entry: the run retrained if its weights are gone
             m, sha = self.model(run, which, rc)
             return m, self.data(run.cfg.data, run.cfg.seed), sha
-        return measure(spec, LedgerStore(self, run, which, spec.kind, rc), load)
+        kw = dict(progress=self.progress, desc=f'sharpness {run.name}') if spec.kind == 'sharpness' else {}
+        return measure(spec, LedgerStore(self, run, which, spec.kind, rc), load, **kw)
 
 # %% ../nbs/08a_reproduce.ipynb #b1b619b2
 class LedgerStore:

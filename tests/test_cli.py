@@ -64,11 +64,14 @@ def test_corrupt_checkpoint(tmp_path):
 
 @needs_fmnist
 def test_study_tiny(tmp_path):
-    r = sharpnb('study', '--profile', 'tiny', '--device', 'cpu', '--out', tmp_path/'s', '--quiet', check=0)
-    assert 'Train SB' in r.stdout and 'stand-in' in r.stdout and '98.03' in r.stdout
+    r = sharpnb('study', '--profile', 'quick', '--device', 'cpu', '--out', tmp_path/'s', '--quiet', check=0)
+    assert 'Train SB' in r.stdout and 'stand-in' in r.stdout and '98.03' in r.stdout and 'BN batch stats (paper)' in r.stdout
     assert (tmp_path/'s'/'study.png').stat().st_size > 1000
     res = json.loads((tmp_path/'s'/'study.json').read_text())
-    assert set(res['runs']) == {'SB', 'LB'} and res['provenance']['git_sha'] is not None
+    assert list(res['results']) == ['table2', 'table3', 'fig3'] and res['provenance']['git_sha'] is not None
+    assert res['study']['name'] == 'quick' and res['study']['seeds'] == [0]
+    led = json.loads((tmp_path/'s'/'ledger'/'F1-fashion-mnist-LB-s0.json').read_text())      # the runner's ledger, in the study
+    assert res['results']['table3']['phi']['batch']['LB/0.001']['values'] == [led['sharpness'][k]['phi']['0.001'] for k in led['sharpness']]
 
 def test_broken_pipe_is_quiet():
     "`sharpnb nets | head -0`: a reader that closes the pipe is not a disk error (#27 item 17: the BrokenPipeError branch sat after OSError's)"

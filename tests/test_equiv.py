@@ -1,5 +1,6 @@
 """Redesigns that changed no result. The upper half (issue #15): the study, one reproduce artifact and the sharpness and
-Hessian CLI give bitwise the same JSON as the code before it. The runner (issue #29: artifacts that ask, a runner that
+Hessian CLI give bitwise the same JSON as the code before it (the study's numbers since #29 made it artifacts of a profile:
+its runs' accuracies and loss, φ and the parametric line, `equiv.study_numbers`). The runner (issue #29: artifacts that ask, a runner that
 answers): the artifacts give bitwise the same results, work and ledgers. Each computed here, in this test, on this machine."""
 import json, subprocess, sys, tarfile, io
 from pathlib import Path

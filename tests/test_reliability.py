@@ -86,13 +86,13 @@ def test_result_printed_when_saving_fails(tmp_path, monkeypatch):
 def test_failed_study_force_keeps_the_study(tmp_path):
     "`study --force` that fails (a --data-root that is a file) leaves the original study_cfg.json, so the original study still runs"
     out = tmp_path/'s'
-    sharpnb('study', '--profile', 'tiny', '--device', 'cpu', '--out', out, '--quiet', check=0)
+    sharpnb('study', '--profile', 'quick', '--device', 'cpu', '--out', out, '--quiet', check=0)
     before = (out/'study_cfg.json').read_text()
     (tmp_path/'afile').write_text('x')
-    r = sharpnb('study', '--profile', 'tiny', '--device', 'cpu', '--out', out, '--force', '--seed', '3', '--data-root', tmp_path/'afile', '--quiet')
+    r = sharpnb('study', '--profile', 'quick', '--device', 'cpu', '--out', out, '--force', '--seed', '3', '--data-root', tmp_path/'afile', '--quiet')
     assert r.returncode == 2, r.stderr
     assert (out/'study_cfg.json').read_text() == before
-    sharpnb('study', '--profile', 'tiny', '--device', 'cpu', '--out', out, '--quiet', check=0)
+    sharpnb('study', '--profile', 'quick', '--device', 'cpu', '--out', out, '--quiet', check=0)
 
 def test_missing_rank_is_a_message(tmp_path):
     "Under torchrun, a rank that never joins ends in a clear error after --dist-timeout (exit 1), not a raw gloo/c10d traceback"
@@ -129,9 +129,9 @@ def test_interrupted_force_is_reported_and_undone(tmp_path):
 @needs_fmnist
 def test_interrupted_study_force_is_reported_and_undone(tmp_path):
     "A study --force killed while it trains: the old and the new command both say so and offer both ways (#27 item 14); restore puts the old study back"
-    out, args = tmp_path/'s', ['study', '--profile', 'tiny', '--device', 'cpu', '--quiet']
+    out, args = tmp_path/'s', ['study', '--profile', 'quick', '--device', 'cpu', '--quiet']
     sharpnb(*args, '--out', out, check=0)
-    before = {f: (out/f).read_bytes() for f in ('study_cfg.json', 'study.json', 'SB/model.pt', 'LB/model.pt')}
+    before = {f: (out/f).read_bytes() for f in ('study_cfg.json', 'study.json', *(f'runs/F1-fashion-mnist-{r}-s0/model.pt' for r in ('SB', 'LB')))}
     exe = Path(sys.executable).parent/'sharpnb'
     p = subprocess.Popen([str(exe), *args, '--seed', '3', '--epochs', '40', '--out', str(out), '--force'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.time()

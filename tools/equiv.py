@@ -22,18 +22,33 @@ def cli(src, *args):
     if p.returncode: raise SystemExit(f"sharpnb {' '.join(args)} failed in {src}:\n{p.stderr[-3000:]}")
     return p.stdout
 
+def study_numbers(j:dict)->dict:
+    "What a study measured, from its JSON in either shape: the pipeline's of #15 (runs, sharpness, parametric) or, since #29, the "
+    "artifacts' of one seed of a profile (Table 2, Table 3, Figure 3): each run's accuracies and loss, φ at each ε, the parametric line"
+    if 'runs' in j:                                            # the study's own pipeline (before #29), its 'tiny' profile
+        r, ph = j['runs'], j['sharpness']['batch']
+        return dict(acc={g: [100 * r[g]['train_acc'], 100 * r[g]['test_acc'], r[g]['train_loss']] for g in ('SB', 'LB')},
+                    phi={g: ph[g]['phi'] for g in ('SB', 'LB')}, line={k: j['parametric'][k] for k in ('alphas', 'train_loss', 'test_loss')})
+    t2, ph, line = j['results']['table2'], j['results']['table3']['phi']['batch'], j['results']['fig3']['recompute']
+    return dict(acc={g: [t2[f'train_{g}']['values'][0], t2[f'test_{g}']['values'][0], t2['train_loss'][g]['values'][0]] for g in ('SB', 'LB')},
+                phi={g: {str(float(e)): ph[f'{g}/{e:g}']['values'][0] for e in j['results']['table3']['eps']} for g in ('SB', 'LB')},
+                line={k: line[k] for k in ('alphas', 'train_loss', 'test_loss')})
+
 def outputs(src, tmp)->dict:
     src, tmp = Path(src).resolve(), Path(tmp).resolve()
     out = {}
-    out['study'] = json.loads(cli(src, 'study', '--profile', 'tiny', '--json', '--out', str(tmp/'study'), '--device', 'cpu'))
+    old = 'STUDY_PROFILES' in (src/'sharpnb'/'study.py').read_text()    # the study's own profiles (before #29): 'tiny' was 'quick''s size
+    study = json.loads(cli(src, 'study', '--profile', 'tiny' if old else 'quick', '--json', '--out', str(tmp/'study'), '--device', 'cpu'))
+    out['study'] = study_numbers(study)
     out['reproduce'] = json.loads(cli(src, 'reproduce', 'table3', '--profile', 'quick', '--json', '--results', str(tmp/'res'),
                                       '--runs', str(tmp/'runs'), '--device', 'cpu'))
-    run = str(tmp/'study'/'LB')
+    run = tmp/'study'/('LB' if old else 'runs/F1-fashion-mnist-LB-s0')
     # --bn running: the default of both commands before #29 made it RUN_BN ('batch'); the guard compares one configuration
-    out['sharpness'] = json.loads(cli(src, 'sharpness', run, '--json', '--subset', '500', '--maxiter', '3', '--device', 'cpu', '--bn', 'running'))
-    out['hessian'] = json.loads(cli(src, 'hessian', run, '--json', '--subset', '500', '--k', '2', '--trace-samples', '4', '--device', 'cpu',
+    out['sharpness'] = json.loads(cli(src, 'sharpness', str(run), '--json', '--subset', '500', '--maxiter', '3', '--device', 'cpu', '--bn', 'running'))
+    out['hessian'] = json.loads(cli(src, 'hessian', str(run), '--json', '--subset', '500', '--k', '2', '--trace-samples', '4', '--device', 'cpu',
                                     '--bn', 'running'))
-    for f in ('sharpness.json', 'hessian.json'): out[f] = json.loads((tmp/'study'/'LB'/f).read_text())
+    for f in ('sharpness.json', 'hessian.json'):   # the CLI's entries (the old study also cached its own φ in the run directory)
+        out[f] = {k: v for k, v in json.loads((run/f).read_text()).items() if 'sub500' in k or f == 'hessian.json'}
     return canon(out)
 
 def _no_cost(o):
