@@ -8,7 +8,7 @@ Docs: https://sharpnb.github.io/sharpnb/report.html.md"""
 from __future__ import annotations
 from .core import *
 from .sharpness import EPS
-from .reproduce import ARTIFACTS, REGISTRY, Ledger, ledger_path, result_path, work_summary
+from .reproduce import ARTIFACTS, REGISTRY, Ledger, cell_key, ledger_path, result_path, work_summary
 from . import paper
 
 # %% auto #0
@@ -51,8 +51,8 @@ def conv_summary(results_root, profile:str='gpu-conv')->str|None:
     for key, r in t3['result'].items():
         net, eps = key.split('/')[0], r['eps']
         for bn, ph in r['phi'].items():
-            rows.append([f'ours: {net}, BN {bn}', *(pm(ph[f'{reg}/{e:g}']) for e in eps for reg in ('SB', 'LB')),
-                         *(f"{ph[f'LB/{e:g}']['mean'] / ph[f'SB/{e:g}']['mean']:.1f}× ({ph[f'ratio/{e:g}']['mean']:.1f}×)" for e in eps)])
+            rows.append([f'ours: {net}, BN {bn}', *(pm(ph[cell_key(reg, e)]) for e in eps for reg in ('SB', 'LB')),
+                         *(f"{ph[cell_key('LB', e)]['mean'] / ph[cell_key('SB', e)]['mean']:.1f}× ({ph[cell_key('ratio', e)]['mean']:.1f}×)" for e in eps)])
         p3 = paper.TABLE3.get(net)
         if p3 and list(eps) == list(EPS):
             rows.append([f'paper: {net}', *(f'{m:.2f} ± {s:.2f}' for m, s in p3), f'{p3[1][0] / p3[0][0]:.1f}×', f'{p3[3][0] / p3[2][0]:.1f}×'])

@@ -19,7 +19,7 @@ from .data import *
 from .models import *
 from .objective import FullBatch, evaluate
 from .train import *
-from .sharpness import EPS, RUN_BN
+from .sharpness import EPS, RUN_BN, eps_key
 from .runs import *
 from .landscape import alpha_grid, parametric_curve, recompute_bn
 from .measures import MEASURE_DEFAULTS, measures
@@ -29,8 +29,8 @@ from . import paper
 # %% auto #0
 __all__ = ['PROFILES', 'COST', 'LEDGER_SCHEMA', 'RESULT_SCHEMA', 'TABLE2_BN', 'BEYOND', 'sam', 'lrscale', 'REGISTRY', 'ARTIFACTS',
            'Profile', 'Ledger', 'Run', 'Train', 'Weights', 'Measure', 'Rows', 'Receipt', 'ask', 'drive', 'Plan',
-           'Runner', 'LedgerStore', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7', 'fig4',
-           'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'Artifact', 'artifact_order',
+           'Runner', 'LedgerStore', 'cell_key', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7',
+           'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'Artifact', 'artifact_order',
            'result_path', 'ledger_path', 'work_summary', 'reproduce', 'reproduce_all']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
@@ -332,6 +332,10 @@ class LedgerStore:
         return r
 
 # %% ../nbs/08a_reproduce.ipynb #e803d1cb
+def cell_key(*parts)->str:
+    "The key of a result's cell: its parts joined by '/', each ε spelled as its φ is (`eps_key`)"
+    return '/'.join(eps_key(p) if isinstance(p, float) else str(p) for p in parts)
+
 def _stats(v)->dict:
     v = np.asarray(v, dtype=float)
     return dict(mean=float(v.mean()), std=float(v.std(ddof=1)) if len(v) > 1 else 0., n=len(v), values=v.tolist())
@@ -402,13 +406,13 @@ def _sharp(ctx:Plan, p):
             for reg in ('SB', 'LB'):
                 rs = per[bn, reg]
                 for e in ctx.prof.eps:
-                    res.setdefault(bn, {})[f'{reg}/{e:g}'] = _stats([r['phi'][str(float(e))] for r in rs])
+                    res.setdefault(bn, {})[cell_key(reg, e)] = _stats([r['phi'][eps_key(e)] for r in rs])
                 res[bn][f'{reg}/start'] = [{k: r2[k] for k in ('eps', 'f0', 'f_start', 'phi_start', 'fmax', 'nit', 'nfev')}
                                            for r in rs for r2 in r['results']]
                 res[bn][f'{reg}/notes'] = [r2['note'] for r in rs for r2 in r['results'] if r2['note']]
                 res[bn][f'{reg}/seconds'] = [round(sum(r2['seconds'] for r2 in r['results']), 1) for r in rs]
             for e in ctx.prof.eps:   # LB/SB per seed: the two runs of a seed share x0
-                res[bn][f'ratio/{e:g}'] = _stats([b['phi'][str(float(e))] / a['phi'][str(float(e))] for a, b in zip(per[bn, 'SB'], per[bn, 'LB'])])
+                res[bn][cell_key('ratio', e)] = _stats([b['phi'][eps_key(e)] / a['phi'][eps_key(e)] for a, b in zip(per[bn, 'SB'], per[bn, 'LB'])])
         r0 = next(iter(per.values()))[0]
         out[f'{net}/{data}'] = dict(phi=res, eps=list(ctx.prof.eps), p=p, rows=r0['rows'], n=r0['n'],
                                     maxiter=r0['config']['maxiter'], chunk=r0['config']['chunk'], start=r0['config']['start'])
@@ -458,7 +462,7 @@ def fig4(ctx:Plan):
             rows.append(dict(bs=bs, seeds=list(ctx.prof.sweep_seeds), steps_per_epoch=-(-n_train // bs),
                              **{k: _stats([100 * r.result[k] for r in runs]) for k in ('test_acc', 'train_acc')},
                              **{k: _stats([r.result[k] for r in runs]) for k in ('train_loss', 'test_loss')},
-                             phi={f'{e:g}': _stats([x['phi'][str(float(e))] for x in sh]) for e in ctx.prof.eps}))
+                             phi={eps_key(e): _stats([x['phi'][eps_key(e)] for x in sh]) for e in ctx.prof.eps}))
         out[f'{net}/{data}'] = dict(rows=rows, n_train=n_train, bn=bn)
     return out
 
@@ -474,7 +478,7 @@ def _warm(m, d:Data, lb_cfg:TrainCfg, sharp:Sharpness)->dict:
     ev = evaluate(m, d.x_test, d.y_test, d.prep)
     sh = sharp(m, d)
     return dict(sb_test_acc=100 * sb_acc, lb_test_acc=100 * ev['acc'], lb_test_loss=ev['loss'], lb_seconds=lb_sec,
-                phi={f'{x:g}': sh['phi'][str(float(x))] for x in sharp.eps}, sharpness=sh,
+                phi={eps_key(x): sh['phi'][eps_key(x)] for x in sharp.eps}, sharpness=sh,
                 **({'lb_epochs': len(h)} if lb_cfg.stop else {}))       # under a stopping rule, where this LB stopped
 
 def fig5(ctx:Plan):
@@ -510,7 +514,7 @@ def fig6(ctx:Plan):
                 if e == 0: loss = (yield Measure(run, which, Measurement('eval', 'train_loss', _train_loss)))['loss']
                 else: loss = run.history[e - 1]['train_loss']
                 sh = yield ctx.sharp(run, which=which, bn=bn, seed=s)
-                pts.append(dict(epoch=e, train_loss=loss, phi={f'{x:g}': sh['phi'][str(float(x))] for x in ctx.prof.eps},
+                pts.append(dict(epoch=e, train_loss=loss, phi={eps_key(x): sh['phi'][eps_key(x)] for x in ctx.prof.eps},
                                 f0=sh['results'][0]['f0']))     # the training loss under φ's own BN policy (`bn`), on φ's rows
             res[reg] = pts
         out[f'{net}/{data}'] = dict(points=res, bn=bn, train_loss_bn=ctx.cfg(net, data).eval_bn)
@@ -532,7 +536,7 @@ def _remedy_table(ctx:Plan, remedies:dict, sb_too:bool, tag:str|None=None):
                                     lb_train_loss=_stats([r.result['train_loss'] for r in lbs]),
                                     lb_plain_test=_stats([100 * r.result['test_acc'] for r in base]),
                                     lb_plain_train=_stats([100 * r.result['train_acc'] for r in base]),
-                                    phi={f'{e:g}': _stats([p['phi'][str(float(e))] for p in phis]) for e in ctx.prof.eps},
+                                    phi={eps_key(e): _stats([p['phi'][eps_key(e)] for p in phis]) for e in ctx.prof.eps},
                                     bn=bn)
     return out
 
@@ -560,7 +564,7 @@ def starts(ctx:Plan):
                         rows.append(dict(seed=s, regime=reg, start=start, start_seed=k, eps=x['eps'], phi=x['phi'], f0=x['f0'],
                                          f_start=x['f_start'], phi_start=x['phi_start'], nit=x['nit'], improved=x['improved'],
                                          frac_at_bound=x['frac_at_bound'], note=x['note']))
-        summary = {f"{reg}/{st}/{e:g}": _stats([r['phi'] for r in rows if (r['regime'], r['start'], r['eps']) == (reg, st, e)])
+        summary = {cell_key(reg, st, e): _stats([r['phi'] for r in rows if (r['regime'], r['start'], r['eps']) == (reg, st, e)])
                    for reg in ('SB', 'LB') for st in dict.fromkeys(st for st, _ in plan) for e in ctx.prof.eps}
         out[f'{net}/{data}'] = dict(rows=rows, summary=summary, bn=bn, random_frac=0.5, seeds=list(ctx.prof.start_seeds))
     return out

@@ -24,7 +24,8 @@ from .objective import FullBatch, EVAL_CHUNK, objective
 
 # %% auto #0
 __all__ = ['EPS', 'RUN_BN', 'MAXITER', 'box', 'DenseSubspace', 'RandomSubspace', 'perturbed_fg', 'quadratic', 'fast_lbfgsb_ok',
-           'lbfgsb_box', 'SharpResult', 'eps_sharpness', 'quad_max', 'vertex_max', 'model_sharpness', 'naive_sharpness']
+           'lbfgsb_box', 'SharpResult', 'eps_sharpness', 'quad_max', 'vertex_max', 'eps_key', 'model_sharpness',
+           'naive_sharpness']
 
 # %% ../nbs/05_sharpness.ipynb #42c421ed
 EPS = (1e-3, 5e-4)   # the paper's two box sizes ε (Tables 3 and 4)
@@ -350,6 +351,10 @@ def vertex_max(f_and_grad, x, u:np.ndarray, A=None)->float:
     return max(fy(np.array(s) * u)[0] for s in itertools.product((-1., 1.), repeat=u.size))
 
 # %% ../nbs/05_sharpness.ipynb #1426939f
+def eps_key(e)->str:
+    "How ε names its φ in every result and record: `str(float(e))`, so 1e-3, 0.001 and '1e-3' are all '0.001'"
+    return str(float(e))
+
 def model_sharpness(model:nn.Module,           # the network at a minimiser; its weights are restored afterwards
                     x:torch.Tensor|None=None, y:torch.Tensor|None=None,  # training inputs (as stored) and int64 labels, on the model's device
                     eps=EPS,                   # box sizes ε (the paper's two values)
@@ -397,7 +402,7 @@ def model_sharpness(model:nn.Module,           # the network at a minimiser; its
                bn=bn, chunk=chunk, subset=subset, maxiter=maxiter, m=m, start=start if isinstance(start, str) else 'given',
                method=method, gtol=0., ftol=0.)
     if fb.loss_fn is not None: cfg['loss'] = getattr(fb.loss_fn, '__name__', type(fb.loss_fn).__name__)
-    return dict(config=cfg, n=fb.n, rows=fb.rows, f0=C.f0, phi={str(r.eps): r.phi for r in res},
+    return dict(config=cfg, n=fb.n, rows=fb.rows, f0=C.f0, phi={eps_key(r.eps): r.phi for r in res},
                 results=[r.to_dict() for r in res], provenance=provenance(fb.w0.device, time.perf_counter() - t))
 
 # %% ../nbs/05_sharpness.ipynb #96d05a2f

@@ -20,7 +20,7 @@ from .data import *
 from .train import *
 from .sharpness import EPS
 from .landscape import plot_parametric
-from .reproduce import ARTIFACTS, PROFILES, TABLE2_BN, Plan, Profile, Receipt, Runner, work_summary
+from .reproduce import ARTIFACTS, PROFILES, TABLE2_BN, Plan, Profile, Receipt, Runner, cell_key, work_summary
 
 # %% auto #0
 __all__ = ['STUDY', 'study_profile', 'study_interrupted', 'has_replaced_study', 'restore_study', 'run_study', 'study_title',
@@ -171,8 +171,8 @@ def sharpness_table(res:dict)->str:
              f"{'':34s}" + ''.join(f"{f'ε={e:g} SB':>14s}{f'ε={e:g} LB':>14s}" for e in eps)]
     for bn, per in t['phi'].items():
         label = _BN_NAMES.get(bn, bn) + (f" (chunk {t['chunk']})" if bn == 'batch' else '')
-        lines.append(f"{label:34s}" + ''.join(f"{one(per[f'SB/{e:g}']):14.2f}{one(per[f'LB/{e:g}']):14.2f}" for e in eps))
-        lines.append(f"{'   LB / SB':34s}" + ''.join(f"{'':14s}{one(per[f'ratio/{e:g}']):13.1f}x" for e in eps))
+        lines.append(f"{label:34s}" + ''.join(f"{one(per[cell_key('SB', e)]):14.2f}{one(per[cell_key('LB', e)]):14.2f}" for e in eps))
+        lines.append(f"{'   LB / SB':34s}" + ''.join(f"{'':14s}{one(per[cell_key('ratio', e)]):13.1f}x" for e in eps))
     net = res['study']['nets'][0][0].upper(); p = paper.TABLE3.get(net)
     if p and eps == list(EPS):
         lines.append(f"{'paper (5 trials, ' + paper.DATA[net] + ')':34s}" + ''.join(f"{f'{m:.2f}±{sd:.2f}':>14s}" for m, sd in p))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .core import *
 from .train import SB, TrainCfg
-from .sharpness import EPS, MAXITER, RUN_BN
+from .sharpness import EPS, MAXITER, RUN_BN, eps_key
 from .runs import cfg_from_json, is_run, load_cfg, load_run, measure_hessian, measure_sharpness, train_run
 
 # %% auto #0
@@ -171,7 +171,7 @@ def _measure(rd:Path, spec:dict, device, data_root, log)->dict:
     out = {}
     if spec['eps']:
         r = measure_sharpness(rd, model, data, eps=spec['eps'], bn=spec['sharp_bn'], subset=spec['sharp_subset'], maxiter=spec['maxiter'])
-        out.update({f"sharp_{e:g}": r['phi'][str(e)] for e in spec['eps']})
+        out.update({f"sharp_{e:g}": r['phi'][eps_key(e)] for e in spec['eps']})
     if spec['curvature']:
         h = measure_hessian(rd, model, data, k=1, trace_samples=2, bn=spec['sharp_bn'], subset=spec['sharp_subset'])
         out['top_eig'] = h['top_eigs'][0]
