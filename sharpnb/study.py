@@ -39,7 +39,8 @@ def study_profile(profile:str|Profile, seed:int|None=None, n_epochs:int|None=Non
                    artifacts=STUDY, **({'n_epochs': n_epochs} if n_epochs else {}), **({'device': device} if device else {}))
 
 # %% ../nbs/08f_study.ipynb #fc3376ce
-_STUDY_FILES = ('study_cfg.json', 'study.json', 'study.png', 'runs', 'ledger')   # what a study directory holds
+_STUDY_FILES = ('study_cfg.json', 'study.json', 'study.png', 'runs', 'ledger',   # what a study directory holds,
+                'SB', 'LB')   # and the run directories of a study made before #29 (a --force sets those aside too)
 _OLD_STUDY = '.replaced'   # where `study --force` keeps the study it replaces until the new one is finished
 _MOVING = '.replacing'     # where the old study's files gather first: .replaced appears whole, in one rename, or not at all
 
