@@ -31,7 +31,7 @@ __all__ = ['PROFILES', 'COST', 'LEDGER_SCHEMA', 'RESULT_SCHEMA', 'TABLE2_BN', 'B
            'Profile', 'Ledger', 'Run', 'Train', 'Weights', 'Measure', 'Rows', 'Receipt', 'ask', 'drive', 'Plan',
            'Runner', 'LedgerStore', 'cell_key', 'table1', 'bn_evaluate', 'table2', 'table3', 'table4', 'fig3', 'fig7',
            'fig4', 'fig5', 'fig6', 'table6', 'table7', 'starts', 'measure_values', 'corr', 'Artifact', 'artifact_order',
-           'result_path', 'ledger_path', 'work_summary', 'reproduce', 'reproduce_all']
+           'result_path', 'ledger_path', 'work_summary', 'receipt_provenance', 'reproduce', 'reproduce_all']
 
 # %% ../nbs/08a_reproduce.ipynb #3c794281
 @dataclass(frozen=True)
@@ -676,6 +676,13 @@ def work_summary(work:dict)->dict:
         else: o['cpu_seconds'] += c['cpu_seconds']
     return {k: {**v, 'seconds': round(v['seconds'], 1), 'cpu_seconds': round(v['cpu_seconds'], 1)} for k, v in out.items()}
 
+def receipt_provenance(dev, rc:Receipt, t0:float, c0:float)->dict:
+    "A result's provenance: the machine and code, this call's wall and CPU seconds (since `t0`, `c0`), and what it rests on (`rc`)"
+    return dict(provenance(dev, seconds=time.perf_counter() - t0),                                # seconds: this call
+                cpu_seconds=round(time.process_time() - c0, 1),
+                work_seconds=round(sum(c.get('seconds') or 0. for c in rc.work.values()), 1),  # what it rests on
+                work_items=len(rc.work), work=work_summary(rc.work), weights_mismatch=rc.mismatch)
+
 def reproduce(artifact:str, profile:str, results_root, runs_root='runs', data_root=None,
               device=None, force:bool=False, log=print)->dict:
     "Compute `artifact` under `profile`, or read it when its result file exists; returns the result"
@@ -688,11 +695,7 @@ def reproduce(artifact:str, profile:str, results_root, runs_root='runs', data_ro
     with locked(led, f"the ledger of profile {profile!r}"):      # one writer per ledger; a second reproduce of the profile is refused
         runner = Runner(prof, runs_root, data_root, log, device, ledger=led)
         result, rc = runner.make(ARTIFACTS[artifact].fn)
-        res = dict(artifact=artifact, profile=cfg_dict(prof), result=result,
-                   provenance=dict(provenance(runner.dev, seconds=time.perf_counter() - t0),     # seconds: this call
-                                   cpu_seconds=round(time.process_time() - c0, 1),
-                                   work_seconds=round(sum(c.get('seconds') or 0. for c in rc.work.values()), 1),  # what it rests on
-                                   work_items=len(rc.work), work=work_summary(rc.work), weights_mismatch=rc.mismatch))
+        res = dict(artifact=artifact, profile=cfg_dict(prof), result=result, provenance=receipt_provenance(runner.dev, rc, t0, c0))
         save_json(res, path)
     return check_schema(load_json(path), RESULT_SCHEMA, str(path))
 

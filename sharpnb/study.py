@@ -20,7 +20,7 @@ from .data import *
 from .train import *
 from .sharpness import EPS
 from .landscape import plot_parametric
-from .reproduce import ARTIFACTS, PROFILES, TABLE2_BN, Plan, Profile, Receipt, Runner, cell_key, work_summary
+from .reproduce import ARTIFACTS, PROFILES, TABLE2_BN, Profile, Receipt, Runner, cell_key, receipt_provenance
 
 # %% auto #0
 __all__ = ['STUDY', 'study_profile', 'study_interrupted', 'has_replaced_study', 'restore_study', 'run_study', 'study_title',
@@ -98,8 +98,8 @@ def restore_study(out)->Path:
 
 # %% ../nbs/08f_study.ipynb #4598d91e
 def run_study(prof:Profile, out, force:bool=False, data_root=None, log=print, quiet:bool=False, progress=None)->dict:
-    "Make the artifacts of `prof` (a `study_profile`) under `out`, resuming from its ledger; write study.json and study.png"
-    out = Path(out)
+    "Make the artifacts of `study_profile(prof)` under `out`, resuming from its ledger; write study.json and study.png"
+    out, prof = Path(out), study_profile(prof)                     # a profile narrowed already stays as it is
     if (out/_MOVING).is_dir():                        # a --force stopped while it set the old study aside: put it back first
         with locked(out, f'study {out.name}'): _recover_set_aside(out)
     if has_replaced_study(out) and not force: raise SharpnbError(study_interrupted(out))
@@ -108,26 +108,25 @@ def run_study(prof:Profile, out, force:bool=False, data_root=None, log=print, qu
     want = json.loads(json.dumps(cfg_dict(prof)))
     if (out/'study_cfg.json').exists() and load_json(out/'study_cfg.json') != want and not force:
         raise SharpnbError(f"{out} holds a study with a different configuration; use --force to replace it or choose another --out.")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     runner = Runner(prof, data_root=data_root, log=log, root=out/'runs', ledger=out/'ledger', quiet=quiet, progress=progress)
-    (net, name), = runner.plan().pairs()              # everything that can fail is checked before study_cfg.json is written
-    for r in ('SB', 'LB'): check_cfg(Plan(prof).cfg(net, name, r, prof.seeds[0]))
+    plan = runner.plan(); (net, name), = plan.pairs()  # everything that can fail is checked before study_cfg.json is written
+    for r in ('SB', 'LB'): check_cfg(plan.cfg(net, name, r, prof.seeds[0]))
     data = runner.data(name, prof.seeds[0])
     check_writable(out, 'the study directory')
     with locked(out, f'study {out.name}'):            # one writer; `sharpnb restore` is refused while it runs
         if force and ((out/'study_cfg.json').exists() or (out/_OLD_STUDY).exists()): _set_aside_study(out)   # kept until the new study is done
         save_json(want, out/'study_cfg.json')
-        return _make_study(prof, out, runner, data, t0)
+        return _make_study(prof, out, runner, data, t0, c0)
 
-def _make_study(prof:Profile, out:Path, runner:Runner, data:Data, t0:float)->dict:
+def _make_study(prof:Profile, out:Path, runner:Runner, data:Data, t0:float, c0:float)->dict:
     "The study's work, once its configuration is written: its artifacts, then study.json and study.png"
     results, total, key = {}, Receipt(), '/'.join(prof.nets[0])
     for a in prof.artifacts:
         if runner.log: runner.log(f"== {a}: {ARTIFACTS[a].fn.__doc__.split(':')[0]} ({key}, seed {prof.seeds[0]})")
         r, rc = runner.make(ARTIFACTS[a].fn); total.add(rc)
         results[a] = r[key]
-    res = dict(study=cfg_dict(prof), data=data.summary(), results=results,
-               provenance=dict(provenance(runner.dev, seconds=time.perf_counter() - t0), work=work_summary(total.work)))
+    res = dict(study=cfg_dict(prof), data=data.summary(), results=results, provenance=receipt_provenance(runner.dev, total, t0, c0))
     save_json(res, out/'study.json')
     fig = plot_study(res); buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=110, bbox_inches='tight'); plt.close(fig)
     atomic_write_bytes(out/'study.png', buf.getvalue())
